@@ -1,1 +1,148 @@
-fn main() {}
+//! Criterion benches: FFT per NR size per ISA beside plain rustfft; OFDM slot modulation
+//! and demodulation (20 MHz/15 kHz, 100 MHz/30 kHz); modulation map/demap; PRBS; vector
+//! kernels. Ids: `<kernel>/<isa>/<params>`. Plans and buffers are made outside the loop.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use nrkit::bench::{FFT_SIZES, OFDM_CARRIERS};
+use nrkit::core::{gold::GoldSequence, rng, Numerology, C32};
+use nrkit::dsp::{Direction, FftEngine, Isa, VectorKernels};
+use nrkit::phy::modulation::{map, Demapper, Modulation};
+use nrkit::phy::{Ofdm, OfdmConfig};
+
+fn random_c32(n: usize, seed: u64) -> Vec<C32> {
+    let mut r = rng::stream(seed, 0);
+    (0..n).map(|_| rng::complex_normal(&mut r, 1.0)).collect()
+}
+
+fn fft(c: &mut Criterion) {
+    let mut g = c.benchmark_group("fft");
+    for isa in Isa::available() {
+        let mut engine = FftEngine::new(isa).unwrap();
+        for &n in FFT_SIZES {
+            let f = engine.plan(n, Direction::Forward).unwrap();
+            let mut buf = random_c32(n, 1);
+            let mut scratch = f.make_scratch();
+            g.throughput(Throughput::Elements(n as u64));
+            g.bench_function(BenchmarkId::new(isa.name(), n), |b| {
+                b.iter(|| f.process(black_box(&mut buf), &mut scratch).unwrap())
+            });
+        }
+    }
+    let mut planner = rustfft::FftPlanner::<f32>::new();
+    for &n in FFT_SIZES {
+        let f = planner.plan_fft_forward(n);
+        let mut buf = random_c32(n, 1);
+        let mut scratch = vec![C32::default(); f.get_inplace_scratch_len()];
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_function(BenchmarkId::new("rustfft", n), |b| {
+            b.iter(|| f.process_with_scratch(black_box(&mut buf), &mut scratch))
+        });
+    }
+    g.finish();
+}
+
+fn ofdm(c: &mut Criterion) {
+    let mut g = c.benchmark_group("ofdm");
+    for isa in Isa::available() {
+        let mut engine = FftEngine::new(isa).unwrap();
+        for &(bw, scs, n_rb, n_fft) in OFDM_CARRIERS {
+            let num = Numerology::from_scs_khz(scs).unwrap();
+            let mut cfg = OfdmConfig::new(num, n_rb);
+            cfg.fft_size = n_fft;
+            let mut o = Ofdm::new(cfg, &mut engine).unwrap();
+            let l = num.symbols_per_slot();
+            let grid = ndarray::Array2::from_shape_vec(
+                ndarray::ShapeBuilder::f((n_rb * 12, l)),
+                random_c32(n_rb * 12 * l, 2),
+            )
+            .unwrap();
+            let mut wave = Vec::new();
+            o.modulate(grid.view(), 0, &mut wave).unwrap();
+            g.throughput(Throughput::Elements(wave.len() as u64));
+            let id = format!("{bw}mhz_{scs}khz");
+            let mut buf = Vec::with_capacity(wave.len());
+            g.bench_function(BenchmarkId::new(format!("mod/{}", isa.name()), &id), |b| {
+                b.iter(|| {
+                    buf.clear();
+                    o.modulate(black_box(grid.view()), 0, &mut buf).unwrap()
+                })
+            });
+            g.bench_function(
+                BenchmarkId::new(format!("demod/{}", isa.name()), &id),
+                |b| b.iter(|| black_box(o.demodulate(black_box(&wave), 0, l).unwrap())),
+            );
+        }
+    }
+    g.finish();
+}
+
+fn modulation(c: &mut Criterion) {
+    const N: usize = 8192;
+    let mut g = c.benchmark_group("modulation");
+    for m in Modulation::ALL {
+        let q = m.bits_per_symbol();
+        let mut bits = vec![0u8; N * q];
+        rng::fill_bits(&mut rng::stream(3, 0), &mut bits);
+        let mut syms = vec![C32::default(); N];
+        g.throughput(Throughput::Elements((N * q) as u64));
+        g.bench_function(BenchmarkId::new("map/scalar", m.name()), |b| {
+            b.iter(|| map(m, black_box(&bits), &mut syms).unwrap())
+        });
+        let d = Demapper::new(m);
+        let y = random_c32(N, 4);
+        let mut llr = vec![0f32; N * q];
+        g.bench_function(BenchmarkId::new("demap/scalar", m.name()), |b| {
+            b.iter(|| d.demap(black_box(&y), 0.1, &mut llr).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn prbs(c: &mut Criterion) {
+    let mut g = c.benchmark_group("prbs");
+    const BITS: u64 = 1 << 16;
+    g.throughput(Throughput::Elements(BITS));
+    g.bench_function("gold/scalar/65536", |b| {
+        b.iter(|| {
+            let mut s = GoldSequence::new(black_box(12345));
+            let mut acc = 0u64;
+            for _ in 0..BITS / 64 {
+                acc ^= s.next_word();
+            }
+            acc
+        })
+    });
+    g.bench_function("gold_jump/scalar/1e6", |b| {
+        b.iter(|| GoldSequence::with_offset(black_box(12345), 1_000_000).next_word())
+    });
+    g.finish();
+}
+
+fn vector(c: &mut Criterion) {
+    const N: usize = 4096;
+    let mut g = c.benchmark_group("vector");
+    g.throughput(Throughput::Elements(N as u64));
+    let a = random_c32(N, 5);
+    let bb = random_c32(N, 6);
+    let raw: Vec<i16> = (0..2 * N as i32).map(|i| (i * 31) as i16).collect();
+    let mut o = vec![C32::default(); N];
+    for isa in Isa::available() {
+        let k = VectorKernels::new(isa).unwrap();
+        g.bench_function(BenchmarkId::new(format!("cmul/{}", isa.name()), N), |b| {
+            b.iter(|| k.mul(black_box(&a), &bb, &mut o).unwrap())
+        });
+        g.bench_function(BenchmarkId::new(format!("energy/{}", isa.name()), N), |b| {
+            b.iter(|| k.energy(black_box(&a)))
+        });
+        g.bench_function(
+            BenchmarkId::new(format!("ci16_to_cf32/{}", isa.name()), N),
+            |b| b.iter(|| k.ci16_to_cf32(black_box(&raw), &mut o).unwrap()),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, fft, ofdm, modulation, prbs, vector);
+criterion_main!(benches);

@@ -1,1 +1,509 @@
-fn main() {}
+//! The `nrkit` command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use nrkit::bench::{self, BenchOptions};
+use nrkit::core::{Numerology, C32};
+use nrkit::dsp::{FftEngine, Isa};
+use nrkit::iq::{Annotation, Datatype, Meta, Recording, Writer};
+use nrkit::phy::modulation::Modulation;
+use nrkit::phy::Ofdm;
+use nrkit::testwave::{evm, TestWave};
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(
+    name = "nrkit",
+    version,
+    about = "5G NR baseband toolkit: OFDM, SigMF recordings, DSP benchmarks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Describe a recording: rate, length, power, peak and DC offset.
+    Info(InfoArgs),
+    /// Time the DSP kernels per ISA.
+    Bench(BenchArgs),
+    /// Generate test waveforms as SigMF.
+    #[command(subcommand)]
+    Generate(GenerateCmd),
+    /// Demodulate an nrkit OFDM test waveform and report its EVM against the reference.
+    Evm(EvmArgs),
+}
+
+/// Options shared by commands that read a recording.
+#[derive(Args, Clone)]
+struct InputArgs {
+    /// A SigMF recording (.sigmf-meta, .sigmf-data or base name) or a raw file with --format.
+    input: PathBuf,
+    /// Raw file sample format (GNU Radio .cfile = cf32).
+    #[arg(long, value_parser = ["cf32", "ci16", "ci8", "cu8"])]
+    format: Option<String>,
+    /// Raw file sample rate in Hz.
+    #[arg(long)]
+    sample_rate: Option<f64>,
+    /// Raw file centre frequency in Hz.
+    #[arg(long)]
+    center_freq: Option<f64>,
+}
+
+#[derive(Args)]
+struct InfoArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Kernels to run (default: all): fft, fft_rustfft, ofdm_mod, ofdm_demod, map, demap,
+    /// prbs, cmul, energy, ci16_to_cf32.
+    kernels: Vec<String>,
+    /// ISA: auto (every ISA this CPU has), scalar, avx2 or avx512.
+    #[arg(long, default_value = "auto")]
+    isa: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Milliseconds per measurement.
+    #[arg(long, default_value_t = 300)]
+    time_ms: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutDatatype {
+    #[value(name = "cf32_le")]
+    Cf32Le,
+    #[value(name = "ci16_le")]
+    Ci16Le,
+    #[value(name = "ci8")]
+    Ci8,
+    #[value(name = "cu8")]
+    Cu8,
+    #[value(name = "cf64_le")]
+    Cf64Le,
+}
+
+impl From<OutDatatype> for Datatype {
+    fn from(d: OutDatatype) -> Self {
+        match d {
+            OutDatatype::Cf32Le => Datatype::Cf32Le,
+            OutDatatype::Ci16Le => Datatype::Ci16Le,
+            OutDatatype::Ci8 => Datatype::Ci8,
+            OutDatatype::Cu8 => Datatype::Cu8,
+            OutDatatype::Cf64Le => Datatype::Cf64Le,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum GenerateCmd {
+    /// An OFDM carrier with random QAM on every resource element (reproducible by seed).
+    Ofdm(GenOfdmArgs),
+}
+
+#[derive(Args)]
+struct GenOfdmArgs {
+    /// Subcarrier spacing in kHz (15, 30, 60, 120, 240).
+    #[arg(long, default_value_t = 30)]
+    scs: u32,
+    /// Grid size in resource blocks (1..=275).
+    #[arg(long, default_value_t = 273)]
+    nrb: usize,
+    /// FFT size (default: smallest power of two with ≤ 85 % occupancy).
+    #[arg(long)]
+    fft_size: Option<usize>,
+    /// Slots to generate.
+    #[arg(long, default_value_t = 2)]
+    slots: usize,
+    /// Modulation: pi/2-bpsk, bpsk, qpsk, 16qam, 64qam, 256qam, 1024qam.
+    #[arg(long, default_value = "256qam")]
+    modulation: String,
+    /// RNG seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Carrier frequency: enables §5.4 phase compensation and sets core:frequency.
+    #[arg(long)]
+    center_freq: Option<f64>,
+    /// Output datatype.
+    #[arg(long, value_enum, default_value = "cf32_le")]
+    datatype: OutDatatype,
+    /// Digital gain in dB applied before writing (integer formats need some: IFFT output
+    /// is scaled by 1/N_FFT).
+    #[arg(long, default_value_t = 0.0)]
+    gain_db: f64,
+    /// Output .sigmf-meta (the .sigmf-data goes beside it).
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+#[derive(Args)]
+struct EvmArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// An error caused by the user's input (exit code 2).
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nrkit: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Info(a) => info(a),
+        Command::Bench(a) => bench_cmd(a),
+        Command::Generate(GenerateCmd::Ofdm(a)) => generate_ofdm(a),
+        Command::Evm(a) => evm_cmd(a),
+    }
+}
+
+fn open(a: &InputArgs) -> Result<Recording> {
+    if let Some(fmt) = &a.format {
+        let dt = Datatype::parse(fmt).ok_or_else(|| anyhow!("unknown --format {fmt}"))?;
+        let rate = a.sample_rate.ok_or_else(|| {
+            anyhow!(
+                "{}: raw input needs --sample-rate HZ (and --format)",
+                a.input.display()
+            )
+        })?;
+        return Ok(Recording::open_raw(&a.input, dt, rate, a.center_freq)?);
+    }
+    if a.sample_rate.is_some() || a.center_freq.is_some() {
+        bail!(
+            "{}: --sample-rate/--center-freq are for raw files; give --format too, or use the SigMF metadata",
+            a.input.display()
+        );
+    }
+    let s = a.input.to_string_lossy();
+    if !(s.ends_with(".sigmf-meta") || s.ends_with(".sigmf-data") || s.ends_with(".sigmf")) {
+        let (m, _) = nrkit::iq::sigmf_paths(&a.input);
+        if !m.exists() {
+            bail!(
+                "{}: not a SigMF recording (no {}); for a raw file give --format cf32|ci16|ci8|cu8 --sample-rate HZ",
+                a.input.display(),
+                m.display()
+            );
+        }
+    }
+    Ok(Recording::open_sigmf(&a.input)?)
+}
+
+/// A progress bar on stderr that appears only on a terminal and after one second.
+struct Progress {
+    bar: ProgressBar,
+    start: Instant,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: u64, msg: &str) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {percent}% ({eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(msg.to_string());
+        Progress {
+            bar,
+            start: Instant::now(),
+            shown: false,
+        }
+    }
+
+    fn set(&mut self, pos: u64) {
+        if !self.shown
+            && self.start.elapsed() > Duration::from_secs(1)
+            && std::io::stderr().is_terminal()
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        self.bar.set_position(pos);
+    }
+
+    fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn db(x: f64) -> Option<f64> {
+    (x > 0.0).then(|| 10.0 * x.log10())
+}
+
+fn info(a: InfoArgs) -> Result<()> {
+    let rec = open(&a.input)?;
+    let mut reader = rec.reader()?;
+    let mut buf = vec![C32::default(); 1 << 16];
+    let k = nrkit::dsp::VectorKernels::detect();
+    let (mut energy, mut peak) = (0f64, 0f64);
+    let mut sum = nrkit::core::C64::new(0.0, 0.0);
+    let mut progress = Progress::new(rec.samples, "reading");
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        energy += f64::from(k.energy(chunk));
+        if let Some((_, p)) = k.argmax_mag_sq(chunk) {
+            peak = peak.max(f64::from(p));
+        }
+        for z in chunk {
+            sum += nrkit::core::C64::new(f64::from(z.re), f64::from(z.im));
+        }
+        progress.set(reader.position());
+    }
+    progress.finish();
+    let n = rec.samples as f64;
+    let power = if n > 0.0 { energy / n } else { 0.0 };
+    let dc = if n > 0.0 { (sum / n).norm_sqr() } else { 0.0 };
+    let fs = rec.meta.sample_rate;
+    let center = rec.meta.frequency_at(0);
+    let v = json!({
+        "path": rec.data_path.display().to_string(),
+        "sample_rate": fs,
+        "samples": rec.samples,
+        "duration_s": n / fs,
+        "center_freq": center,
+        "datatype": rec.meta.datatype.sigmf_name(),
+        "power_dbfs": db(power),
+        "peak_dbfs": db(peak),
+        "dc_offset_dbfs": db(dc),
+        "captures": rec.meta.captures.len(),
+        "annotations": rec.meta.annotations.len(),
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        let f = |x: Option<f64>| x.map_or("-inf".to_string(), |v| format!("{v:.2}"));
+        println!("recording    {}", rec.data_path.display());
+        println!("datatype     {}", rec.meta.datatype);
+        println!("sample rate  {:.6} Msps", fs / 1e6);
+        println!("samples      {} ({:.6} s)", rec.samples, n / fs);
+        println!(
+            "centre freq  {}",
+            center.map_or("unknown".into(), |c| format!("{:.6} MHz", c / 1e6))
+        );
+        println!("power        {} dBFS", f(db(power)));
+        println!("peak         {} dBFS", f(db(peak)));
+        println!("DC offset    {} dBFS", f(db(dc)));
+        println!(
+            "segments     {} capture(s), {} annotation(s)",
+            rec.meta.captures.len(),
+            rec.meta.annotations.len()
+        );
+    }
+    Ok(())
+}
+
+fn bench_cmd(a: BenchArgs) -> Result<()> {
+    if let Some(k) = bench::unknown_kernel(&a.kernels) {
+        bail!("unknown kernel {k:?}; known: {}", bench::KERNELS.join(", "));
+    }
+    let isas = if a.isa == "auto" {
+        Isa::available()
+    } else {
+        let isa: Isa = a.isa.parse()?;
+        vec![isa.require().with_context(|| format!("--isa {}", a.isa))?]
+    };
+    let opts = BenchOptions {
+        kernels: a.kernels.clone(),
+        isas,
+        time_per_result: Duration::from_millis(a.time_ms.max(10)),
+    };
+    let spinner = if std::io::stderr().is_terminal() {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
+    let results = bench::run(&opts, |m| spinner.set_message(m.to_string()))?;
+    spinner.finish_and_clear();
+    if a.json {
+        let v = json!({"machine": bench::machine_info(), "results": results});
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "{:<14} {:<8} {:<52} {:>14} {:>12}",
+            "kernel", "isa", "params", "ns/op", "throughput"
+        );
+        for r in &results {
+            println!(
+                "{:<14} {:<8} {:<52} {:>14.1} {:>8.1} {}",
+                r.kernel,
+                r.isa,
+                r.params.to_string(),
+                r.ns_per_op,
+                r.throughput,
+                r.unit
+            );
+        }
+    }
+    Ok(())
+}
+
+fn generate_ofdm(a: GenOfdmArgs) -> Result<()> {
+    let numerology = Numerology::from_scs_khz(a.scs).context("--scs")?;
+    let modulation = Modulation::from_name(&a.modulation).context("--modulation")?;
+    if a.slots == 0 || a.slots > 10_000 {
+        bail!("--slots must be 1..=10000, got {}", a.slots);
+    }
+    if !a.gain_db.is_finite() {
+        bail!("--gain-db must be finite");
+    }
+    let mut tw = TestWave {
+        numerology,
+        n_rb: a.nrb,
+        fft_size: 0,
+        slots: a.slots,
+        modulation,
+        seed: a.seed,
+        center_freq: a.center_freq,
+    };
+    tw.fft_size = a
+        .fft_size
+        .unwrap_or_else(|| nrkit::phy::OfdmConfig::new(numerology, a.nrb).fft_size);
+    let mut engine = FftEngine::detect();
+    let mut ofdm = Ofdm::new(tw.ofdm_config(), &mut engine).context("OFDM parameters")?;
+    let mut wave = tw.waveform(&mut ofdm)?;
+    let g = 10f64.powf(a.gain_db / 20.0) as f32;
+    if g != 1.0 {
+        // The gain is recorded in nrkit:gain_db so `nrkit evm` can undo it.
+        wave.iter_mut().for_each(|z| *z *= g);
+    }
+    let mut meta = Meta::new(a.datatype.into(), ofdm.sample_rate(), a.center_freq);
+    meta.description = Some(format!(
+        "nrkit OFDM test waveform: {} kHz, {} RB, {} slots, {}",
+        a.scs,
+        a.nrb,
+        a.slots,
+        modulation.name()
+    ));
+    meta.global_extra = tw.to_meta();
+    meta.global_extra
+        .insert("nrkit:gain_db".into(), json!(a.gain_db));
+    meta.global_extra.insert(
+        "core:generator".into(),
+        json!(format!("nrkit {}", env!("CARGO_PKG_VERSION"))),
+    );
+    if let Some(dir) = a.output.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+    }
+    let mut w = Writer::create(&a.output, meta)?;
+    let per_slot = ofdm.samples_for(0, numerology.symbols_per_slot());
+    let mut pos = 0u64;
+    for (i, slot) in wave.chunks(per_slot).enumerate() {
+        let mut an = Annotation::new(pos, slot.len() as u64, format!("slot {i}"));
+        let bw = a.nrb as f64 * 12.0 * numerology.scs_hz();
+        let fc = a.center_freq.unwrap_or(0.0);
+        an.freq_lower_edge = Some(fc - bw / 2.0);
+        an.freq_upper_edge = Some(fc + bw / 2.0);
+        w.annotate(an);
+        pos += slot.len() as u64;
+    }
+    w.write(&wave)?;
+    let n = w.finish()?;
+    let (m, d) = nrkit::iq::sigmf_paths(&a.output);
+    println!(
+        "wrote {} samples ({:.3} ms at {:.3} Msps) to {} and {}",
+        n,
+        n as f64 / ofdm.sample_rate() * 1e3,
+        ofdm.sample_rate() / 1e6,
+        m.display(),
+        d.display()
+    );
+    Ok(())
+}
+
+fn evm_cmd(a: EvmArgs) -> Result<()> {
+    let rec = open(&a.input)?;
+    let path: &Path = rec.meta_path.as_deref().unwrap_or(&rec.data_path);
+    let tw = TestWave::from_meta(&rec.meta.global_extra)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: not an nrkit OFDM test waveform (no nrkit:waveform = \"ofdm_test\")",
+                path.display()
+            )
+        })?;
+    let gain_db = rec
+        .meta
+        .global_extra
+        .get("nrkit:gain_db")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    let mut engine = FftEngine::detect();
+    let mut ofdm =
+        Ofdm::new(tw.ofdm_config(), &mut engine).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let n_sym = tw.slots * tw.numerology.symbols_per_slot();
+    let need = ofdm.samples_for(0, n_sym) as u64;
+    if rec.samples < need {
+        bail!(
+            "{}: {} samples, but the waveform described needs {need}",
+            rec.data_path.display(),
+            rec.samples
+        );
+    }
+    let mut x = vec![C32::default(); need as usize];
+    let got = rec.reader()?.read(&mut x)?;
+    x.truncate(got);
+    let g = 10f64.powf(-gain_db / 20.0) as f32;
+    x.iter_mut().for_each(|z| *z *= g);
+    let grid = ofdm.demodulate(&x, 0, n_sym)?;
+    let reference = tw.grid()?;
+    let e = evm(
+        grid.as_slice_memory_order().expect("contiguous"),
+        reference.as_slice_memory_order().expect("contiguous"),
+    );
+    let v = json!({
+        "evm_rms_percent": e * 100.0,
+        "evm_db": 20.0 * e.max(1e-12).log10(),
+        "symbols": n_sym,
+        "resource_elements": grid.len(),
+        "modulation": tw.modulation.name(),
+    });
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "EVM {:.4} % ({:.1} dB) over {} REs in {} symbols ({})",
+            e * 100.0,
+            20.0 * e.max(1e-12).log10(),
+            grid.len(),
+            n_sym,
+            tw.modulation.name()
+        );
+    }
+    Ok(())
+}

@@ -1,1 +1,170 @@
+//! End-to-end tests of the `nrkit` command line on small SigMF files.
 
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn nrkit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nrkit"))
+        .args(args)
+        .output()
+        .expect("run nrkit")
+}
+
+fn stdout_json(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn generate_info_evm_round_trip() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("w.sigmf-meta");
+    let o = nrkit(&[
+        "generate",
+        "ofdm",
+        "--scs",
+        "15",
+        "--nrb",
+        "52",
+        "--slots",
+        "2",
+        "--modulation",
+        "64qam",
+        "--center-freq",
+        "2.6e9",
+        "-o",
+        path(&out),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let info = stdout_json(&nrkit(&["info", "--json", path(&out)]));
+    for f in [
+        "sample_rate",
+        "samples",
+        "duration_s",
+        "center_freq",
+        "datatype",
+        "power_dbfs",
+        "peak_dbfs",
+        "dc_offset_dbfs",
+    ] {
+        assert!(info.get(f).is_some(), "missing {f}");
+    }
+    assert_eq!(info["sample_rate"], 15.36e6);
+    assert_eq!(info["samples"], 30720);
+    assert_eq!(info["datatype"], "cf32_le");
+    assert_eq!(info["center_freq"], 2.6e9);
+    assert!((info["duration_s"].as_f64().unwrap() - 2e-3).abs() < 1e-12);
+    let evm = stdout_json(&nrkit(&["evm", "--json", path(&out)]));
+    assert!(evm["evm_db"].as_f64().unwrap() < -100.0, "{evm}");
+    // ci16 at a sensible level: quantization-limited EVM.
+    let out16 = d.path().join("w16.sigmf-meta");
+    assert!(nrkit(&[
+        "generate",
+        "ofdm",
+        "--datatype",
+        "ci16_le",
+        "--gain-db",
+        "20",
+        "-o",
+        path(&out16)
+    ])
+    .status
+    .success());
+    let evm = stdout_json(&nrkit(&["evm", "--json", path(&out16)]));
+    assert!(evm["evm_db"].as_f64().unwrap() < -60.0, "{evm}");
+}
+
+#[test]
+fn raw_files_are_read_with_format_flags() {
+    let d = tempfile::tempdir().unwrap();
+    let raw = d.path().join("x.cfile");
+    let mut bytes = Vec::new();
+    for i in 0..1000 {
+        let v = if i % 2 == 0 { 0.5f32 } else { -0.5 };
+        bytes.extend_from_slice(&v.to_le_bytes());
+        bytes.extend_from_slice(&0f32.to_le_bytes());
+    }
+    std::fs::write(&raw, &bytes).unwrap();
+    let info = stdout_json(&nrkit(&[
+        "info",
+        "--json",
+        path(&raw),
+        "--format",
+        "cf32",
+        "--sample-rate",
+        "1e6",
+        "--center-freq",
+        "1e9",
+    ]));
+    assert_eq!(info["samples"], 1000);
+    assert!((info["power_dbfs"].as_f64().unwrap() - 20.0 * 0.5f64.log10()).abs() < 1e-6);
+    assert!(info["dc_offset_dbfs"].is_null()); // exactly zero mean
+    let o = nrkit(&["info", path(&raw)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--format"));
+}
+
+#[test]
+fn bad_input_exits_2_with_one_clear_line() {
+    let d = tempfile::tempdir().unwrap();
+    let m = d.path().join("bad.sigmf-meta");
+    std::fs::write(&m, "{\"global\": 3").unwrap();
+    std::fs::write(d.path().join("bad.sigmf-data"), []).unwrap();
+    for (args, needle) in [
+        (vec!["info", path(&m)], "malformed JSON"),
+        (
+            vec!["info", "/does/not/exist.sigmf-meta"],
+            "exist.sigmf-meta",
+        ),
+        (vec!["bench", "nosuchkernel"], "unknown kernel"),
+        (vec!["bench", "--isa", "sse9"], "ISA"),
+        (
+            vec!["generate", "ofdm", "--scs", "45", "-o", "/tmp/never"],
+            "subcarrier spacing",
+        ),
+        (vec!["evm", path(&m)], "malformed JSON"),
+    ] {
+        let o = nrkit(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let o = nrkit(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = nrkit(&["info"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bench_json_contract() {
+    let v = stdout_json(&nrkit(&[
+        "bench",
+        "fft",
+        "prbs",
+        "--isa",
+        "scalar",
+        "--json",
+        "--time-ms",
+        "10",
+    ]));
+    assert!(v["machine"].is_object());
+    let r = v["results"].as_array().unwrap();
+    assert!(r
+        .iter()
+        .any(|x| x["kernel"] == "fft" && x["params"]["size"] == 4096 && x["isa"] == "scalar"));
+    for x in r {
+        for f in ["kernel", "params", "isa", "ns_per_op", "throughput", "unit"] {
+            assert!(x.get(f).is_some(), "{f} missing in {x}");
+        }
+        assert!(x["ns_per_op"].as_f64().unwrap() > 0.0);
+    }
+}

@@ -4,7 +4,7 @@
 //! [`FftEngine`], scratch is owned by the caller (no allocation inside `process`), and a
 //! buffer holding many transforms back to back is processed as a batch.
 //!
-//! Conventions: forward X[k] = Σ x[n]·e^(−j2πkn/N), inverse x[n] = Σ X[k]·e^(+j2πkn/N);
+//! Conventions: forward `X[k] = Σ x[n]·e^(−j2πkn/N)`, inverse `x[n] = Σ X[k]·e^(+j2πkn/N)`;
 //! **neither direction is scaled** (the caller applies 1/N where wanted; OFDM folds it into
 //! subcarrier mapping). Bin 0 is DC; bins N/2..N are the negative frequencies.
 //!
@@ -134,7 +134,7 @@ impl Fft {
     }
 
     fn check_batch(&self, n: usize) -> Result<(), Error> {
-        if n == 0 || n % self.len != 0 {
+        if n == 0 || !n.is_multiple_of(self.len) {
             return Err(Error::LengthMismatch {
                 what: "FFT buffer (must be a non-zero multiple of the FFT size)",
                 expected: (n / self.len).max(1) * self.len,

@@ -110,7 +110,7 @@ fn pam_amplitude(c: &[u8]) -> i32 {
 /// Maps `bits` (0/1, a multiple of Q_m) to `out` (one symbol per Q_m bits).
 pub fn map(modulation: Modulation, bits: &[u8], out: &mut [C32]) -> Result<(), Error> {
     let q = modulation.bits_per_symbol();
-    if bits.len() % q != 0 {
+    if !bits.len().is_multiple_of(q) {
         return Err(Error::invalid(
             "bit count",
             format!("a multiple of {q} for {}", modulation.name()),

@@ -110,7 +110,7 @@ impl Ofdm {
         for l in 0..num.symbols_per_subframe() {
             let tc = num.n_cp_tc(l);
             let samples = tc as u128 * cfg.fft_size as u128;
-            if samples % n_u as u128 != 0 {
+            if !samples.is_multiple_of(n_u as u128) {
                 return Err(Error::invalid(
                     "FFT size",
                     match num.cp() {

@@ -113,12 +113,12 @@ impl VectorKernels {
         Ok(())
     }
 
-    /// Σ |x[i]|².
+    /// `Σ |x[i]|²`.
     pub fn energy(&self, x: &[C32]) -> f32 {
         dispatch!(self, energy(x))
     }
 
-    /// Σ a[i] · conj(b[i]) (the correlation of `a` against `b`).
+    /// `Σ a[i] · conj(b[i])` (the correlation of `a` against `b`).
     pub fn dot(&self, a: &[C32], b: &[C32]) -> Result<C32, Error> {
         Error::check_len("dot b", a.len(), b.len())?;
         Ok(dispatch!(self, dot(a, b)))
@@ -131,7 +131,7 @@ impl VectorKernels {
         Ok(())
     }
 
-    /// Index and value of the largest |x[i]|² (the first on ties; NaN never wins).
+    /// Index and value of the largest `|x[i]|²` (the first on ties; NaN never wins).
     /// `None` for an empty slice; if every value is NaN, `(0, NaN)`.
     pub fn argmax_mag_sq(&self, x: &[C32]) -> Option<(usize, f32)> {
         if x.is_empty() {

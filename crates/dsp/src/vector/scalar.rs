@@ -34,7 +34,7 @@ pub fn scale(x: &[C32], s: C32, out: &mut [C32]) {
 /// `x *= s`.
 pub fn scale_in_place(x: &mut [C32], s: C32) {
     for v in x.iter_mut() {
-        *v = *v * s;
+        *v *= s;
     }
 }
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, layering and unsafe checks, docs, every test and
+# the benches' build. Used by CI (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+need_rust
+need_deb "${DEB_PACKAGES[@]}"
+
+step() { echo; echo "== $*"; }
+step "cargo fmt --check";            cargo fmt --all -- --check
+step "clippy (-D warnings)";         cargo clippy --workspace --all-targets -- -D warnings
+step "layering and unsafe policy";   ./scripts/check_layers.sh
+step "cargo doc (no warnings)";      RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+step "tests";                        cargo test --workspace
+step "benches build";                cargo bench --workspace --no-run
+echo; echo "test.sh: all checks passed"

@@ -1,0 +1,311 @@
+//! The `nrkit bench` runner: times every kernel per ISA and reports ns per operation and
+//! throughput. Plans and buffers are made outside the timed loop; each result is the
+//! median of 5 batches after a warm-up.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use nrkit_core::{gold::GoldSequence, rng, Numerology, C32};
+use nrkit_dsp::{Direction, FftEngine, Isa, VectorKernels};
+use nrkit_phy::modulation::{map, Demapper, Modulation};
+use nrkit_phy::{Ofdm, OfdmConfig};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// Kernel names accepted by `nrkit bench`.
+pub const KERNELS: &[&str] = &[
+    "fft",
+    "fft_rustfft",
+    "ofdm_mod",
+    "ofdm_demod",
+    "map",
+    "demap",
+    "prbs",
+    "cmul",
+    "energy",
+    "ci16_to_cf32",
+];
+
+/// The NR FFT sizes benchmarked.
+pub const FFT_SIZES: &[usize] = &[128, 256, 512, 1024, 1536, 2048, 3072, 4096];
+
+/// One measurement.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchResult {
+    /// Kernel name.
+    pub kernel: String,
+    /// Parameters (size, bandwidth, modulation, …).
+    pub params: Value,
+    /// ISA that ran.
+    pub isa: String,
+    /// Median nanoseconds per operation.
+    pub ns_per_op: f64,
+    /// Work per second in `unit`.
+    pub throughput: f64,
+    /// Unit of `throughput`.
+    pub unit: String,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Kernels to run (empty: all).
+    pub kernels: Vec<String>,
+    /// ISAs to run (each kernel runs on the ones it has).
+    pub isas: Vec<Isa>,
+    /// Approximate time per measurement.
+    pub time_per_result: Duration,
+}
+
+/// Validates kernel names; returns the unknown one, if any.
+pub fn unknown_kernel(names: &[String]) -> Option<&String> {
+    names.iter().find(|n| !KERNELS.contains(&n.as_str()))
+}
+
+/// Facts about the machine for the report.
+pub fn machine_info() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    json!({
+        "cpu": cpu,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        "arch": std::env::consts::ARCH,
+        "os": std::env::consts::OS,
+        "isa_available": Isa::available().iter().map(|i| i.name()).collect::<Vec<_>>(),
+        "nrkit_version": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// Median ns per call of `f`, over 5 batches sized to fill `budget`.
+pub fn time_op<F: FnMut()>(budget: Duration, mut f: F) -> f64 {
+    f();
+    let t0 = Instant::now();
+    f();
+    let one = t0.elapsed().as_nanos().max(1) as f64;
+    let per_batch = budget.as_nanos() as f64 / 5.0;
+    let iters = ((per_batch / one) as u64).clamp(1, 1_000_000);
+    let mut v: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..iters {
+                f();
+            }
+            t.elapsed().as_nanos() as f64 / iters as f64
+        })
+        .collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[2]
+}
+
+fn result(kernel: &str, params: Value, isa: Isa, ns: f64, work: f64, unit: &str) -> BenchResult {
+    BenchResult {
+        kernel: kernel.into(),
+        params,
+        isa: isa.name().into(),
+        ns_per_op: ns,
+        throughput: work / ns * 1e3, // work units per µs = M units per second
+        unit: unit.into(),
+    }
+}
+
+fn random_c32(n: usize, seed: u64) -> Vec<C32> {
+    let mut r = rng::stream(seed, 0);
+    (0..n).map(|_| rng::complex_normal(&mut r, 1.0)).collect()
+}
+
+/// The OFDM carriers benchmarked: (label MHz, SCS kHz, N_RB, FFT size).
+pub const OFDM_CARRIERS: &[(u32, u32, usize, usize)] = &[(20, 15, 106, 2048), (100, 30, 273, 4096)];
+
+/// Runs the selected benchmarks; `progress` is told each kernel as it starts.
+pub fn run(
+    opts: &BenchOptions,
+    mut progress: impl FnMut(&str),
+) -> Result<Vec<BenchResult>, nrkit_core::Error> {
+    let want = |k: &str| opts.kernels.is_empty() || opts.kernels.iter().any(|x| x == k);
+    let budget = opts.time_per_result;
+    let mut out = Vec::new();
+    for &isa in &opts.isas {
+        isa.require()?;
+    }
+    if want("fft") {
+        for &isa in &opts.isas {
+            let mut engine = FftEngine::new(isa)?;
+            for &n in FFT_SIZES {
+                progress(&format!("fft/{isa}/{n}"));
+                let fft = engine.plan(n, Direction::Forward)?;
+                let mut buf = random_c32(n, n as u64);
+                let mut scratch = fft.make_scratch();
+                let ns = time_op(budget, || {
+                    fft.process(black_box(&mut buf), &mut scratch)
+                        .expect("sized");
+                });
+                out.push(result("fft", json!({"size": n}), isa, ns, n as f64, "Msps"));
+            }
+        }
+    }
+    if want("fft_rustfft") {
+        // Plain rustfft with its own planner (auto-detected ISA): the baseline.
+        let mut planner = rustfft::FftPlanner::<f32>::new();
+        for &n in FFT_SIZES {
+            progress(&format!("fft_rustfft/{n}"));
+            let fft = planner.plan_fft_forward(n);
+            let mut buf = random_c32(n, n as u64);
+            let mut scratch = vec![C32::default(); fft.get_inplace_scratch_len()];
+            let ns = time_op(budget, || {
+                fft.process_with_scratch(black_box(&mut buf), &mut scratch);
+            });
+            let isa = if Isa::Avx2.is_supported() {
+                Isa::Avx2
+            } else {
+                Isa::Scalar
+            };
+            out.push(result(
+                "fft_rustfft",
+                json!({"size": n}),
+                isa,
+                ns,
+                n as f64,
+                "Msps",
+            ));
+        }
+    }
+    for (kernel, modulate) in [("ofdm_mod", true), ("ofdm_demod", false)] {
+        if !want(kernel) {
+            continue;
+        }
+        for &isa in &opts.isas {
+            let mut engine = FftEngine::new(isa)?;
+            for &(bw, scs, n_rb, n_fft) in OFDM_CARRIERS {
+                progress(&format!("{kernel}/{isa}/{bw}MHz"));
+                let num = Numerology::from_scs_khz(scs)?;
+                let mut cfg = OfdmConfig::new(num, n_rb);
+                cfg.fft_size = n_fft;
+                let mut ofdm = Ofdm::new(cfg, &mut engine)?;
+                let l = num.symbols_per_slot();
+                let grid = ndarray::Array2::from_shape_vec(
+                    ndarray::ShapeBuilder::f((n_rb * 12, l)),
+                    random_c32(n_rb * 12 * l, 3),
+                )
+                .expect("shape");
+                let mut wave = Vec::new();
+                ofdm.modulate(grid.view(), 0, &mut wave)?;
+                let samples = wave.len();
+                let ns = if modulate {
+                    let mut buf = Vec::with_capacity(samples);
+                    time_op(budget, || {
+                        buf.clear();
+                        ofdm.modulate(black_box(grid.view()), 0, &mut buf)
+                            .expect("sized");
+                    })
+                } else {
+                    time_op(budget, || {
+                        black_box(ofdm.demodulate(black_box(&wave), 0, l).expect("sized"));
+                    })
+                };
+                let air_us = 1000.0 / num.slots_per_subframe() as f64;
+                out.push(result(
+                    kernel,
+                    json!({"bandwidth_mhz": bw, "scs_khz": scs, "n_rb": n_rb, "fft_size": n_fft,
+                           "air_time_us": air_us, "fraction_of_air_time": ns / 1e3 / air_us}),
+                    isa,
+                    ns,
+                    samples as f64,
+                    "Msps",
+                ));
+            }
+        }
+    }
+    const SYMS: usize = 8192;
+    if want("map") {
+        for m in Modulation::ALL {
+            progress(&format!("map/{}", m.name()));
+            let q = m.bits_per_symbol();
+            let mut bits = vec![0u8; SYMS * q];
+            rng::fill_bits(&mut rng::stream(1, 0), &mut bits);
+            let mut syms = vec![C32::default(); SYMS];
+            let ns = time_op(budget, || {
+                map(m, black_box(&bits), &mut syms).expect("sized")
+            });
+            out.push(result(
+                "map",
+                json!({"modulation": m.name(), "symbols": SYMS}),
+                Isa::Scalar,
+                ns,
+                (SYMS * q) as f64,
+                "Mbit/s",
+            ));
+        }
+    }
+    if want("demap") {
+        for m in Modulation::ALL {
+            progress(&format!("demap/{}", m.name()));
+            let q = m.bits_per_symbol();
+            let syms = random_c32(SYMS, 2);
+            let d = Demapper::new(m);
+            let mut llr = vec![0f32; SYMS * q];
+            let ns = time_op(budget, || {
+                d.demap(black_box(&syms), 0.1, &mut llr).expect("sized")
+            });
+            out.push(result(
+                "demap",
+                json!({"modulation": m.name(), "symbols": SYMS, "output": "f32"}),
+                Isa::Scalar,
+                ns,
+                (SYMS * q) as f64,
+                "Mbit/s",
+            ));
+        }
+    }
+    if want("prbs") {
+        progress("prbs");
+        const BITS: usize = 1 << 16;
+        let ns = time_op(budget, || {
+            let mut g = GoldSequence::new(black_box(0x0123_4567));
+            let mut acc = 0u64;
+            for _ in 0..BITS / 64 {
+                acc ^= g.next_word();
+            }
+            black_box(acc);
+        });
+        out.push(result(
+            "prbs",
+            json!({"bits": BITS}),
+            Isa::Scalar,
+            ns,
+            BITS as f64,
+            "Mbit/s",
+        ));
+    }
+    for kernel in ["cmul", "energy", "ci16_to_cf32"] {
+        if !want(kernel) {
+            continue;
+        }
+        const N: usize = 4096;
+        for &isa in &opts.isas {
+            progress(&format!("{kernel}/{isa}"));
+            let k = VectorKernels::new(isa)?;
+            let a = random_c32(N, 4);
+            let b = random_c32(N, 5);
+            let mut o = vec![C32::default(); N];
+            let raw: Vec<i16> = (0..2 * N).map(|i| (i as i16).wrapping_mul(31)).collect();
+            let ns = match kernel {
+                "cmul" => time_op(budget, || k.mul(black_box(&a), &b, &mut o).expect("sized")),
+                "energy" => time_op(budget, || {
+                    black_box(k.energy(black_box(&a)));
+                }),
+                _ => time_op(budget, || {
+                    k.ci16_to_cf32(black_box(&raw), &mut o).expect("sized")
+                }),
+            };
+            out.push(result(kernel, json!({"len": N}), isa, ns, N as f64, "Msps"));
+        }
+    }
+    Ok(out)
+}
