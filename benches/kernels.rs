@@ -90,12 +90,20 @@ fn modulation(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("map/scalar", m.name()), |b| {
             b.iter(|| map(m, black_box(&bits), &mut syms).unwrap())
         });
-        let d = Demapper::new(m);
         let y = random_c32(N, 4);
         let mut llr = vec![0f32; N * q];
-        g.bench_function(BenchmarkId::new("demap/scalar", m.name()), |b| {
-            b.iter(|| d.demap(black_box(&y), 0.1, &mut llr).unwrap())
-        });
+        let mut llr8 = vec![0i8; N * q];
+        for isa in Isa::available() {
+            let d = Demapper::with_isa(m, isa).unwrap();
+            g.bench_function(
+                BenchmarkId::new(format!("demap/{}", isa.name()), m.name()),
+                |b| b.iter(|| d.demap(black_box(&y), 0.1, &mut llr).unwrap()),
+            );
+            g.bench_function(
+                BenchmarkId::new(format!("demap_i8/{}", isa.name()), m.name()),
+                |b| b.iter(|| d.demap_i8(black_box(&y), 0.1, 8.0, &mut llr8).unwrap()),
+            );
+        }
     }
     g.finish();
 }

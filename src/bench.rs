@@ -245,22 +245,37 @@ pub fn run(
     }
     if want("demap") {
         for m in Modulation::ALL {
-            progress(&format!("demap/{}", m.name()));
             let q = m.bits_per_symbol();
             let syms = random_c32(SYMS, 2);
-            let d = Demapper::new(m);
-            let mut llr = vec![0f32; SYMS * q];
-            let ns = time_op(budget, || {
-                d.demap(black_box(&syms), 0.1, &mut llr).expect("sized")
-            });
-            out.push(result(
-                "demap",
-                json!({"modulation": m.name(), "symbols": SYMS, "output": "f32"}),
-                Isa::Scalar,
-                ns,
-                (SYMS * q) as f64,
-                "Mbit/s",
-            ));
+            for &isa in &opts.isas {
+                progress(&format!("demap/{isa}/{}", m.name()));
+                let d = Demapper::with_isa(m, isa)?;
+                let mut llr = vec![0f32; SYMS * q];
+                let ns = time_op(budget, || {
+                    d.demap(black_box(&syms), 0.1, &mut llr).expect("sized")
+                });
+                out.push(result(
+                    "demap",
+                    json!({"modulation": m.name(), "symbols": SYMS, "output": "f32"}),
+                    isa,
+                    ns,
+                    (SYMS * q) as f64,
+                    "Mbit/s",
+                ));
+                let mut llr8 = vec![0i8; SYMS * q];
+                let ns = time_op(budget, || {
+                    d.demap_i8(black_box(&syms), 0.1, 8.0, &mut llr8)
+                        .expect("sized")
+                });
+                out.push(result(
+                    "demap",
+                    json!({"modulation": m.name(), "symbols": SYMS, "output": "i8"}),
+                    isa,
+                    ns,
+                    (SYMS * q) as f64,
+                    "Mbit/s",
+                ));
+            }
         }
     }
     if want("prbs") {

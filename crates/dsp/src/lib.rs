@@ -12,12 +12,14 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod demap;
 pub mod fft;
 pub mod isa;
 pub mod nco;
 pub mod resample;
 pub mod vector;
 
+pub use demap::PamTable;
 pub use fft::{Direction, Fft, FftEngine};
 pub use isa::Isa;
 pub use nco::Nco;

@@ -12,6 +12,7 @@
 //! construction, by exhaustive search over the constellation) for |amplitude| intervals.
 
 use nrkit_core::{Error, C32};
+use nrkit_dsp::{Isa, PamTable, VectorKernels};
 
 /// Modulation schemes of TS 38.211 §5.1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -157,18 +158,19 @@ pub fn map(modulation: Modulation, bits: &[u8], out: &mut [C32]) -> Result<(), E
     Ok(())
 }
 
-/// Max-log soft demapper for one modulation (tables built once).
+/// Max-log soft demapper for one modulation (tables built once). QPSK…1024QAM run on the
+/// SIMD kernels of [`nrkit_dsp`] (every ISA gives bit-identical LLRs); BPSK and π/2-BPSK use
+/// their closed forms.
 #[derive(Debug, Clone)]
 pub struct Demapper {
     modulation: Modulation,
-    /// Bits per dimension.
-    m: usize,
-    /// Intervals per |amplitude| table (levels per dimension).
-    intervals: usize,
-    /// slope[bit][interval], intercept[bit][interval], in integer-amplitude units.
-    slope: Vec<Vec<f32>>,
-    icpt: Vec<Vec<f32>>,
+    /// Per-dimension Gray-PAM table (QPSK and up).
+    table: Option<PamTable>,
+    kernels: VectorKernels,
 }
+
+/// Symbols demapped per block in [`Demapper::demap_i8`].
+const I8_BLOCK: usize = 256;
 
 /// Exhaustive per-dimension max-log metric (min d²|b=1 − min d²|b=0) in integer units.
 fn pam_maxlog_exhaustive(m: usize, u: f64, bit: usize) -> f64 {
@@ -188,32 +190,34 @@ fn pam_maxlog_exhaustive(m: usize, u: f64, bit: usize) -> f64 {
 }
 
 impl Demapper {
-    /// Builds the demapper's tables.
+    /// Builds the demapper's tables for the best ISA of this CPU.
     pub fn new(modulation: Modulation) -> Self {
-        let m = modulation.bits_per_dim().max(1);
-        let intervals = 1usize << m;
-        let mut slope = vec![vec![0f32; intervals]; m];
-        let mut icpt = vec![vec![0f32; intervals]; m];
-        if modulation.bits_per_symbol() >= 2 {
-            for bit in 0..m {
-                for j in 0..intervals {
-                    let (u1, u2) = (j as f64 + 0.25, j as f64 + 0.75);
-                    let (f1, f2) = (
-                        pam_maxlog_exhaustive(m, u1, bit),
-                        pam_maxlog_exhaustive(m, u2, bit),
-                    );
-                    let s = (f2 - f1) / (u2 - u1);
-                    slope[bit][j] = s as f32;
-                    icpt[bit][j] = (f1 - s * u1) as f32;
-                }
-            }
-        }
+        Self::with_kernels(modulation, VectorKernels::detect())
+    }
+
+    /// Builds the demapper for a given ISA (fails if the CPU lacks it).
+    pub fn with_isa(modulation: Modulation, isa: Isa) -> Result<Self, Error> {
+        Ok(Self::with_kernels(modulation, VectorKernels::new(isa)?))
+    }
+
+    fn with_kernels(modulation: Modulation, kernels: VectorKernels) -> Self {
+        let table = (modulation.bits_per_symbol() >= 2).then(|| {
+            let m = modulation.bits_per_dim();
+            PamTable::new(m, |bit, j| {
+                let (u1, u2) = (j as f64 + 0.25, j as f64 + 0.75);
+                let (f1, f2) = (
+                    pam_maxlog_exhaustive(m, u1, bit),
+                    pam_maxlog_exhaustive(m, u2, bit),
+                );
+                let s = (f2 - f1) / (u2 - u1);
+                (s as f32, (f1 - s * u1) as f32)
+            })
+            .expect("1..=5 bits per dimension")
+        });
         Demapper {
             modulation,
-            m,
-            intervals,
-            slope,
-            icpt,
+            table,
+            kernels,
         }
     }
 
@@ -222,8 +226,12 @@ impl Demapper {
         self.modulation
     }
 
-    /// Writes Q_m LLRs per symbol (positive ⇒ bit 0) for noise variance `noise_var` (> 0).
-    pub fn demap(&self, symbols: &[C32], noise_var: f32, llrs: &mut [f32]) -> Result<(), Error> {
+    /// The ISA the demapper runs.
+    pub fn isa(&self) -> Isa {
+        self.kernels.isa()
+    }
+
+    fn check(&self, noise_var: f32) -> Result<(), Error> {
         if !(noise_var.is_finite() && noise_var > 0.0) {
             return Err(Error::invalid(
                 "noise variance",
@@ -231,12 +239,28 @@ impl Demapper {
                 noise_var,
             ));
         }
+        Ok(())
+    }
+
+    /// (to_int, scale) for the PAM kernel at noise variance `noise_var`.
+    fn pam_scales(&self, noise_var: f32) -> (f32, f32) {
+        let norm = self.modulation.qam_norm() as f32;
+        // Metrics are in integer units: multiply by norm² to return to symbol units.
+        (1.0 / norm, norm * norm / noise_var)
+    }
+
+    /// Writes Q_m LLRs per symbol (positive ⇒ bit 0) for noise variance `noise_var` (> 0).
+    pub fn demap(&self, symbols: &[C32], noise_var: f32, llrs: &mut [f32]) -> Result<(), Error> {
+        self.check(noise_var)?;
         let q = self.modulation.bits_per_symbol();
         Error::check_len("LLR output", symbols.len() * q, llrs.len())?;
-        let inv = 1.0 / noise_var;
-        let k = 2.0 * std::f32::consts::SQRT_2 * inv;
-        match self.modulation {
-            Modulation::Bpsk | Modulation::Pi2Bpsk => {
+        match &self.table {
+            Some(t) => {
+                let (to_int, scale) = self.pam_scales(noise_var);
+                self.kernels.pam_llr(t, symbols, to_int, scale, llrs)
+            }
+            None => {
+                let k = 2.0 * std::f32::consts::SQRT_2 / noise_var;
                 for (i, (l, y)) in llrs.iter_mut().zip(symbols).enumerate() {
                     *l = if self.modulation == Modulation::Pi2Bpsk && i % 2 == 1 {
                         k * (y.im - y.re)
@@ -244,31 +268,44 @@ impl Demapper {
                         k * (y.re + y.im)
                     };
                 }
+                Ok(())
             }
-            Modulation::Qpsk => {
-                for (l, y) in llrs.chunks_exact_mut(2).zip(symbols) {
-                    l[0] = k * y.re;
-                    l[1] = k * y.im;
+        }
+    }
+
+    /// As [`Demapper::demap`], then `LLR·llr_scale` rounded (half to even) and saturated to
+    /// int8 ±127, the input format of fixed-point decoders.
+    pub fn demap_i8(
+        &self,
+        symbols: &[C32],
+        noise_var: f32,
+        llr_scale: f32,
+        llrs: &mut [i8],
+    ) -> Result<(), Error> {
+        self.check(noise_var)?;
+        if !(llr_scale.is_finite() && llr_scale > 0.0) {
+            return Err(Error::invalid(
+                "int8 LLR scale",
+                "finite and > 0",
+                llr_scale,
+            ));
+        }
+        let q = self.modulation.bits_per_symbol();
+        Error::check_len("LLR output", symbols.len() * q, llrs.len())?;
+        let mut buf = [0f32; I8_BLOCK * 10];
+        for (sy, out) in symbols.chunks(I8_BLOCK).zip(llrs.chunks_mut(I8_BLOCK * q)) {
+            let tmp = &mut buf[..sy.len() * q];
+            match &self.table {
+                Some(t) => {
+                    let (to_int, scale) = self.pam_scales(noise_var);
+                    self.kernels
+                        .pam_llr(t, sy, to_int, scale * llr_scale, tmp)?;
+                }
+                None => {
+                    self.demap(sy, noise_var / llr_scale, tmp)?;
                 }
             }
-            _ => {
-                let norm = self.modulation.qam_norm() as f32;
-                let to_int = 1.0 / norm;
-                // Metrics are in integer units: divide by norm⁻² to return to symbol units.
-                let out_scale = norm * norm * inv;
-                for (l, y) in llrs.chunks_exact_mut(q).zip(symbols) {
-                    for (d, v) in [y.re, y.im].into_iter().enumerate() {
-                        let u = v * to_int;
-                        let a = u.abs();
-                        let j = (a as usize).min(self.intervals - 1);
-                        for bit in 0..self.m {
-                            let f = self.slope[bit][j] * a + self.icpt[bit][j];
-                            let f = if bit == 0 { f.copysign(u) } else { f };
-                            l[2 * bit + d] = f * out_scale;
-                        }
-                    }
-                }
-            }
+            self.kernels.llr_to_i8(tmp, out)?;
         }
         Ok(())
     }
@@ -358,6 +395,44 @@ mod tests {
                         "{m:?} bit {b}: {got} vs {want} at {y}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn every_isa_gives_identical_llrs() {
+        let mut r = rng::stream(8, 0);
+        let y: Vec<C32> = (0..1001)
+            .map(|_| rng::complex_normal(&mut r, 2.0))
+            .collect();
+        for m in Modulation::ALL {
+            let q = m.bits_per_symbol();
+            let want_d = Demapper::with_isa(m, Isa::Scalar).unwrap();
+            let mut want = vec![0f32; y.len() * q];
+            want_d.demap(&y, 0.2, &mut want).unwrap();
+            let mut want8 = vec![0i8; y.len() * q];
+            want_d.demap_i8(&y, 0.2, 4.0, &mut want8).unwrap();
+            for isa in Isa::available() {
+                let d = Demapper::with_isa(m, isa).unwrap();
+                let mut got = vec![0f32; y.len() * q];
+                d.demap(&y, 0.2, &mut got).unwrap();
+                assert!(
+                    want.iter()
+                        .zip(&got)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{m:?} {isa}"
+                );
+                let mut got8 = vec![0i8; y.len() * q];
+                d.demap_i8(&y, 0.2, 4.0, &mut got8).unwrap();
+                assert_eq!(want8, got8, "{m:?} {isa} i8");
+            }
+            // int8 is the float LLR scaled, rounded and saturated.
+            for (f, i) in want.iter().zip(&want8) {
+                assert_eq!(
+                    *i as f32,
+                    (f * 4.0).clamp(-127.0, 127.0).round_ties_even(),
+                    "{m:?}"
+                );
             }
         }
     }

@@ -345,3 +345,117 @@ pub unsafe fn cf32_to_cu8(src: &[C32], out: &mut [u8]) {
     }
     scalar::cf32_to_cu8(&src[n..], &mut out[2 * n..]);
 }
+
+/// 8-lane lookup in a table of up to 16 entries (`lo` = entries 0..8, `hi` = 8..16).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn lookup16(lo: __m256, hi: __m256, j: __m256i, wide: bool) -> __m256 {
+    let a = _mm256_permutevar8x32_ps(lo, j);
+    if !wide {
+        return a;
+    }
+    let b = _mm256_permutevar8x32_ps(hi, j);
+    let sel = _mm256_cmpgt_epi32(j, _mm256_set1_epi32(7));
+    _mm256_blendv_ps(a, b, _mm256_castsi256_ps(sel))
+}
+
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn pam_llr(t: &crate::PamTable, x: &[C32], to_int: f32, scale: f32, out: &mut [f32]) {
+    let m = t.bits_per_dim();
+    if m > 4 {
+        return scalar::pam_llr(t, x, to_int, scale, out);
+    }
+    let q = 2 * m;
+    let wide = m == 4;
+    let n = x.len() / L * L;
+    let sign = _mm256_set1_ps(-0.0);
+    let kmax = _mm256_set1_ps((t.intervals() - 1) as f32);
+    let vt = _mm256_set1_ps(to_int);
+    let vs = _mm256_set1_ps(scale);
+    let mut tabs = [[_mm256_setzero_ps(); 4]; 4];
+    for (b, tab) in tabs.iter_mut().enumerate().take(m) {
+        *tab = [
+            _mm256_loadu_ps(t.slope[b].as_ptr()),
+            _mm256_loadu_ps(t.slope[b].as_ptr().add(8)),
+            _mm256_loadu_ps(t.icpt[b].as_ptr()),
+            _mm256_loadu_ps(t.icpt[b].as_ptr().add(8)),
+        ];
+    }
+    let mut r = [_mm256_setzero_ps(); 4];
+    let mut i = 0;
+    while i < n {
+        let u = _mm256_mul_ps(ld(x.as_ptr().add(i)), vt);
+        let a = _mm256_andnot_ps(sign, u);
+        let j = _mm256_cvttps_epi32(_mm256_min_ps(a, kmax));
+        for b in 0..m {
+            let [s_lo, s_hi, c_lo, c_hi] = tabs[b];
+            let s = lookup16(s_lo, s_hi, j, wide);
+            let c = lookup16(c_lo, c_hi, j, wide);
+            let mut f = _mm256_add_ps(_mm256_mul_ps(s, a), c);
+            if b == 0 {
+                f = _mm256_or_ps(_mm256_andnot_ps(sign, f), _mm256_and_ps(u, sign));
+            }
+            r[b] = _mm256_mul_ps(f, vs);
+        }
+        let o = out.as_mut_ptr().add(i * q);
+        match m {
+            1 => _mm256_storeu_ps(o, r[0]),
+            2 => {
+                let r0 = _mm256_castps_pd(r[0]);
+                let r1 = _mm256_castps_pd(r[1]);
+                let lo = _mm256_unpacklo_pd(r0, r1);
+                let hi = _mm256_unpackhi_pd(r0, r1);
+                _mm256_storeu_pd(o as *mut f64, _mm256_permute2f128_pd::<0x20>(lo, hi));
+                _mm256_storeu_pd(o.add(8) as *mut f64, _mm256_permute2f128_pd::<0x31>(lo, hi));
+            }
+            3 => {
+                let mut tmp = [[0f64; 4]; 3];
+                for b in 0..3 {
+                    _mm256_storeu_pd(tmp[b].as_mut_ptr(), _mm256_castps_pd(r[b]));
+                }
+                let od = o as *mut f64;
+                for s in 0..4 {
+                    for (b, row) in tmp.iter().enumerate() {
+                        od.add(s * 3 + b).write_unaligned(row[s]);
+                    }
+                }
+            }
+            _ => {
+                let [r0, r1, r2, r3] = r.map(|v| _mm256_castps_pd(v));
+                let t0 = _mm256_unpacklo_pd(r0, r1);
+                let t1 = _mm256_unpackhi_pd(r0, r1);
+                let t2 = _mm256_unpacklo_pd(r2, r3);
+                let t3 = _mm256_unpackhi_pd(r2, r3);
+                let od = o as *mut f64;
+                _mm256_storeu_pd(od, _mm256_permute2f128_pd::<0x20>(t0, t2));
+                _mm256_storeu_pd(od.add(4), _mm256_permute2f128_pd::<0x20>(t1, t3));
+                _mm256_storeu_pd(od.add(8), _mm256_permute2f128_pd::<0x31>(t0, t2));
+                _mm256_storeu_pd(od.add(12), _mm256_permute2f128_pd::<0x31>(t1, t3));
+            }
+        }
+        i += L;
+    }
+    scalar::pam_llr(t, &x[n..], to_int, scale, &mut out[n * q..]);
+}
+
+#[target_feature(enable = "avx2,fma")]
+pub unsafe fn llr_to_i8(src: &[f32], out: &mut [i8]) {
+    let n = src.len() / 32 * 32;
+    let lo = _mm256_set1_ps(-127.0);
+    let hi = _mm256_set1_ps(127.0);
+    let q = |p: *const f32| {
+        _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_loadu_ps(p), lo), hi))
+    };
+    let mut i = 0;
+    while i < n {
+        let p = src.as_ptr().add(i);
+        let w0 = _mm256_packs_epi32(q(p), q(p.add(8)));
+        let w1 = _mm256_packs_epi32(q(p.add(16)), q(p.add(24)));
+        let b = _mm256_packs_epi16(w0, w1);
+        // Undo the per-128-bit-lane interleave of the two packs.
+        let b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256(out.as_mut_ptr().add(i) as *mut __m256i, b);
+        i += 32;
+    }
+    scalar::llr_to_i8(&src[n..], &mut out[n..]);
+}

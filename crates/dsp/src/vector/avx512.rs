@@ -317,3 +317,120 @@ pub unsafe fn cf32_to_cu8(src: &[C32], out: &mut [u8]) {
     }
     scalar::cf32_to_cu8(&src[n..], &mut out[2 * n..]);
 }
+
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub unsafe fn pam_llr(t: &crate::PamTable, x: &[C32], to_int: f32, scale: f32, out: &mut [f32]) {
+    let m = t.bits_per_dim();
+    let q = 2 * m;
+    let n = x.len() / L * L;
+    let sign = _mm512_set1_ps(-0.0);
+    let kmax = _mm512_set1_ps((t.intervals() - 1) as f32);
+    let vt = _mm512_set1_ps(to_int);
+    let vs = _mm512_set1_ps(scale);
+    let wide = m == 5;
+    let mut tabs = [[_mm512_setzero_ps(); 4]; 5];
+    for (b, tab) in tabs.iter_mut().enumerate().take(m) {
+        *tab = [
+            _mm512_loadu_ps(t.slope[b].as_ptr()),
+            _mm512_loadu_ps(t.slope[b].as_ptr().add(16)),
+            _mm512_loadu_ps(t.icpt[b].as_ptr()),
+            _mm512_loadu_ps(t.icpt[b].as_ptr().add(16)),
+        ];
+    }
+    // Odd m (64QAM, 1024QAM): output vector k, lane p holds pair P = 8k + p, i.e. symbol
+    // P / m, bit P % m: gather it from r[P % m] lane P / m with one permute per source and
+    // masked blends.
+    let mut odd_idx = [_mm512_setzero_si512(); 5];
+    let mut odd_mask = [[0u8; 5]; 5];
+    if m % 2 == 1 {
+        for k in 0..m {
+            let mut lanes = [0i64; 8];
+            for (p, lane) in lanes.iter_mut().enumerate() {
+                let pair = 8 * k + p;
+                *lane = (pair / m) as i64;
+                odd_mask[k][pair % m] |= 1 << p;
+            }
+            odd_idx[k] = _mm512_loadu_si512(lanes.as_ptr() as *const __m512i);
+        }
+    }
+    let mut r = [_mm512_setzero_pd(); 5];
+    let mut i = 0;
+    while i < n {
+        let u = _mm512_mul_ps(ld(x.as_ptr().add(i)), vt);
+        let a = _mm512_andnot_ps(sign, u);
+        let j = _mm512_cvttps_epi32(_mm512_min_ps(a, kmax));
+        for b in 0..m {
+            let [s_lo, s_hi, c_lo, c_hi] = tabs[b];
+            let (s, c) = if wide {
+                (
+                    _mm512_permutex2var_ps(s_lo, j, s_hi),
+                    _mm512_permutex2var_ps(c_lo, j, c_hi),
+                )
+            } else {
+                (
+                    _mm512_permutexvar_ps(j, s_lo),
+                    _mm512_permutexvar_ps(j, c_lo),
+                )
+            };
+            let mut f = _mm512_add_ps(_mm512_mul_ps(s, a), c);
+            if b == 0 {
+                f = _mm512_or_ps(_mm512_andnot_ps(sign, f), _mm512_and_ps(u, sign));
+            }
+            r[b] = _mm512_castps_pd(_mm512_mul_ps(f, vs));
+        }
+        let od = out.as_mut_ptr().add(i * q) as *mut f64;
+        match m {
+            1 => _mm512_storeu_pd(od, r[0]),
+            2 => {
+                let i0 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+                let i1 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+                _mm512_storeu_pd(od, _mm512_permutex2var_pd(r[0], i0, r[1]));
+                _mm512_storeu_pd(od.add(8), _mm512_permutex2var_pd(r[0], i1, r[1]));
+            }
+            4 => {
+                let i0 = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+                let i1 = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+                let p01l = _mm512_permutex2var_pd(r[0], i0, r[1]);
+                let p01h = _mm512_permutex2var_pd(r[0], i1, r[1]);
+                let p23l = _mm512_permutex2var_pd(r[2], i0, r[3]);
+                let p23h = _mm512_permutex2var_pd(r[2], i1, r[3]);
+                let k0 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+                let k1 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+                _mm512_storeu_pd(od, _mm512_permutex2var_pd(p01l, k0, p23l));
+                _mm512_storeu_pd(od.add(8), _mm512_permutex2var_pd(p01l, k1, p23l));
+                _mm512_storeu_pd(od.add(16), _mm512_permutex2var_pd(p01h, k0, p23h));
+                _mm512_storeu_pd(od.add(24), _mm512_permutex2var_pd(p01h, k1, p23h));
+            }
+            _ => {
+                for k in 0..m {
+                    let mut v = _mm512_permutexvar_pd(odd_idx[k], r[0]);
+                    for b in 1..m {
+                        let src = _mm512_permutexvar_pd(odd_idx[k], r[b]);
+                        v = _mm512_mask_blend_pd(odd_mask[k][b], v, src);
+                    }
+                    _mm512_storeu_pd(od.add(8 * k), v);
+                }
+            }
+        }
+        i += L;
+    }
+    scalar::pam_llr(t, &x[n..], to_int, scale, &mut out[n * q..]);
+}
+
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub unsafe fn llr_to_i8(src: &[f32], out: &mut [i8]) {
+    let n = src.len() / 16 * 16;
+    let lo = _mm512_set1_ps(-127.0);
+    let hi = _mm512_set1_ps(127.0);
+    let mut i = 0;
+    while i < n {
+        let v = _mm512_loadu_ps(src.as_ptr().add(i));
+        let q = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(v, lo), hi));
+        _mm_storeu_si128(
+            out.as_mut_ptr().add(i) as *mut __m128i,
+            _mm512_cvtepi32_epi8(q),
+        );
+        i += 16;
+    }
+    scalar::llr_to_i8(&src[n..], &mut out[n..]);
+}

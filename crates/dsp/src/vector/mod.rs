@@ -161,6 +161,33 @@ impl VectorKernels {
         Ok(())
     }
 
+    /// Square-QAM soft demapping through a Gray-PAM table: for each symbol, 2m LLRs
+    /// `table.eval(component·to_int, b)·scale` in bit order (I and Q interleaved: b(0) from
+    /// I, b(1) from Q, …). `llrs.len()` must be `2m · symbols.len()`.
+    pub fn pam_llr(
+        &self,
+        table: &crate::PamTable,
+        symbols: &[C32],
+        to_int: f32,
+        scale: f32,
+        llrs: &mut [f32],
+    ) -> Result<(), Error> {
+        Error::check_len(
+            "LLR output",
+            2 * table.bits_per_dim() * symbols.len(),
+            llrs.len(),
+        )?;
+        dispatch!(self, pam_llr(table, symbols, to_int, scale, llrs));
+        Ok(())
+    }
+
+    /// LLRs → int8: round half to even, saturate to ±127 (NaN ↦ −127).
+    pub fn llr_to_i8(&self, src: &[f32], out: &mut [i8]) -> Result<(), Error> {
+        Error::check_len("int8 LLR output", src.len(), out.len())?;
+        dispatch!(self, llr_to_i8(src, out));
+        Ok(())
+    }
+
     /// C32 → interleaved `ci16` (×32768, saturate, round half to even).
     pub fn cf32_to_ci16(&self, src: &[C32], out: &mut [i16]) -> Result<(), Error> {
         Error::check_len("ci16 output", 2 * src.len(), out.len())?;

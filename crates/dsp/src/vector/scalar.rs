@@ -151,3 +151,24 @@ pub fn cf32_to_cu8(src: &[C32], out: &mut [u8]) {
         o[1] = quantize(z.im, 128.0, 127.5, 0.0, 255.0) as u8;
     }
 }
+
+/// Soft demapping of square QAM through a [`crate::PamTable`]: symbol s gives LLRs
+/// `out[s·2m + 2b + d]` for bit b of dimension d (0 = I, 1 = Q), each
+/// `table.eval(x·to_int, b) · scale`.
+pub fn pam_llr(t: &crate::PamTable, x: &[C32], to_int: f32, scale: f32, out: &mut [f32]) {
+    let m = t.bits_per_dim();
+    for (l, y) in out.chunks_exact_mut(2 * m).zip(x) {
+        let (ur, ui) = (y.re * to_int, y.im * to_int);
+        for b in 0..m {
+            l[2 * b] = t.eval(ur, b) * scale;
+            l[2 * b + 1] = t.eval(ui, b) * scale;
+        }
+    }
+}
+
+/// LLR → int8: round half to even, saturate to ±127 (NaN ↦ −127).
+pub fn llr_to_i8(src: &[f32], out: &mut [i8]) {
+    for (o, &v) in out.iter_mut().zip(src) {
+        *o = quantize(v, 1.0, 0.0, -127.0, 127.0) as i8;
+    }
+}

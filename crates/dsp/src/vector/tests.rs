@@ -152,3 +152,47 @@ fn length_mismatch_is_an_error() {
     assert!(k.ci16_to_cf32(&[0i16; 5], &mut o).is_err());
     assert!(VectorKernels::new(Isa::Scalar).is_ok());
 }
+
+fn test_table(m: usize, seed: u32) -> crate::PamTable {
+    // Arbitrary slopes/intercepts: the kernels must evaluate any table like the scalar twin.
+    crate::PamTable::new(m, |b, j| {
+        let h = (b as u32 * 31 + j as u32 * 7 + seed).wrapping_mul(2_654_435_761);
+        (
+            ((h >> 8) % 64) as f32 / 8.0 - 4.0,
+            ((h >> 16) % 128) as f32 / 16.0 - 4.0,
+        )
+    })
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn pam_llr_bit_exact(m in 1usize..=5, x in c32s(MAX_LEN), seed in 0u32..1000, scale in 0.1f32..10.0) {
+        let t = test_table(m, seed);
+        let q = 2 * m;
+        let sc = VectorKernels::new(Isa::Scalar).unwrap();
+        // Spread amplitudes over every interval (and beyond) of the largest PAM.
+        let to_int = 9.0;
+        let mut want = vec![0f32; x.len() * q];
+        sc.pam_llr(&t, &x, to_int, scale, &mut want).unwrap();
+        for k in simd_isas() {
+            let mut got = vec![0f32; x.len() * q];
+            k.pam_llr(&t, &x, to_int, scale, &mut got).unwrap();
+            prop_assert!(want.iter().zip(&got).all(|(a, b)| a.to_bits() == b.to_bits()), "pam_llr {} m={} n={}", k.isa(), m, x.len());
+        }
+    }
+
+    #[test]
+    fn llr_to_i8_bit_exact(v in prop::collection::vec(prop_oneof![-200f32..200.0, Just(f32::NAN), (-300i32..300).prop_map(|k| k as f32 + 0.5)], 0..=100)) {
+        let sc = VectorKernels::new(Isa::Scalar).unwrap();
+        let mut want = vec![0i8; v.len()];
+        sc.llr_to_i8(&v, &mut want).unwrap();
+        for k in simd_isas() {
+            let mut got = vec![0i8; v.len()];
+            k.llr_to_i8(&v, &mut got).unwrap();
+            prop_assert_eq!(&want, &got, "llr_to_i8 {}", k.isa());
+        }
+    }
+}
