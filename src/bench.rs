@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 pub const KERNELS: &[&str] = &[
     "fft",
     "fft_rustfft",
+    "fft_outofplace",
     "ofdm_mod",
     "ofdm_demod",
     "map",
@@ -147,6 +148,30 @@ pub fn run(
                         .expect("sized");
                 });
                 out.push(result("fft", json!({"size": n}), isa, ns, n as f64, "Msps"));
+            }
+        }
+    }
+    if want("fft_outofplace") {
+        for &isa in &opts.isas {
+            let mut engine = FftEngine::new(isa)?;
+            for &n in FFT_SIZES {
+                progress(&format!("fft_outofplace/{isa}/{n}"));
+                let fft = engine.plan(n, Direction::Forward)?;
+                let mut input = random_c32(n, n as u64);
+                let mut output = vec![C32::default(); n];
+                let mut scratch = fft.make_scratch();
+                let ns = time_op(budget, || {
+                    fft.process_outofplace(black_box(&mut input), &mut output, &mut scratch)
+                        .expect("sized");
+                });
+                out.push(result(
+                    "fft_outofplace",
+                    json!({"size": n}),
+                    isa,
+                    ns,
+                    n as f64,
+                    "Msps",
+                ));
             }
         }
     }

@@ -24,6 +24,10 @@ use serde_json::json;
     about = "5G NR baseband toolkit: OFDM, SigMF recordings, DSP benchmarks"
 )]
 struct Cli {
+    /// Instruction set for the DSP kernels: auto, scalar, avx2 or avx512 (`bench` with auto
+    /// runs every ISA this CPU has).
+    #[arg(long, global = true, default_value = "auto")]
+    isa: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,9 +75,6 @@ struct BenchArgs {
     /// Kernels to run (default: all): fft, fft_rustfft, ofdm_mod, ofdm_demod, map, demap,
     /// prbs, cmul, energy, ci16_to_cf32.
     kernels: Vec<String>,
-    /// ISA: auto (every ISA this CPU has), scalar, avx2 or avx512.
-    #[arg(long, default_value = "auto")]
-    isa: String,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -178,11 +179,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let auto = cli.isa.eq_ignore_ascii_case("auto");
+    let isa: Isa = cli.isa.parse()?;
+    let isa = isa
+        .require()
+        .with_context(|| format!("--isa {}", cli.isa))?;
     match cli.command {
-        Command::Info(a) => info(a),
-        Command::Bench(a) => bench_cmd(a),
-        Command::Generate(GenerateCmd::Ofdm(a)) => generate_ofdm(a),
-        Command::Evm(a) => evm_cmd(a),
+        Command::Info(a) => info(a, isa),
+        Command::Bench(a) => bench_cmd(a, if auto { Isa::available() } else { vec![isa] }),
+        Command::Generate(GenerateCmd::Ofdm(a)) => generate_ofdm(a, isa),
+        Command::Evm(a) => evm_cmd(a, isa),
     }
 }
 
@@ -260,11 +266,12 @@ fn db(x: f64) -> Option<f64> {
     (x > 0.0).then(|| 10.0 * x.log10())
 }
 
-fn info(a: InfoArgs) -> Result<()> {
+fn info(a: InfoArgs, isa: Isa) -> Result<()> {
     let rec = open(&a.input)?;
+    let k = nrkit::dsp::VectorKernels::new(isa)?;
     let mut reader = rec.reader()?;
+    reader.set_kernels(k);
     let mut buf = vec![C32::default(); 1 << 16];
-    let k = nrkit::dsp::VectorKernels::detect();
     let (mut energy, mut peak) = (0f64, 0f64);
     let mut sum = nrkit::core::C64::new(0.0, 0.0);
     let mut progress = Progress::new(rec.samples, "reading");
@@ -326,16 +333,10 @@ fn info(a: InfoArgs) -> Result<()> {
     Ok(())
 }
 
-fn bench_cmd(a: BenchArgs) -> Result<()> {
+fn bench_cmd(a: BenchArgs, isas: Vec<Isa>) -> Result<()> {
     if let Some(k) = bench::unknown_kernel(&a.kernels) {
         bail!("unknown kernel {k:?}; known: {}", bench::KERNELS.join(", "));
     }
-    let isas = if a.isa == "auto" {
-        Isa::available()
-    } else {
-        let isa: Isa = a.isa.parse()?;
-        vec![isa.require().with_context(|| format!("--isa {}", a.isa))?]
-    };
     let opts = BenchOptions {
         kernels: a.kernels.clone(),
         isas,
@@ -371,7 +372,7 @@ fn bench_cmd(a: BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn generate_ofdm(a: GenOfdmArgs) -> Result<()> {
+fn generate_ofdm(a: GenOfdmArgs, isa: Isa) -> Result<()> {
     let numerology = Numerology::from_scs_khz(a.scs).context("--scs")?;
     let modulation = Modulation::from_name(&a.modulation).context("--modulation")?;
     if a.slots == 0 || a.slots > 10_000 {
@@ -392,7 +393,7 @@ fn generate_ofdm(a: GenOfdmArgs) -> Result<()> {
     tw.fft_size = a
         .fft_size
         .unwrap_or_else(|| nrkit::phy::OfdmConfig::new(numerology, a.nrb).fft_size);
-    let mut engine = FftEngine::detect();
+    let mut engine = FftEngine::new(isa)?;
     let mut ofdm = Ofdm::new(tw.ofdm_config(), &mut engine).context("OFDM parameters")?;
     let mut wave = tw.waveform(&mut ofdm)?;
     let g = 10f64.powf(a.gain_db / 20.0) as f32;
@@ -421,6 +422,7 @@ fn generate_ofdm(a: GenOfdmArgs) -> Result<()> {
         }
     }
     let mut w = Writer::create(&a.output, meta)?;
+    w.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);
     let per_slot = ofdm.samples_for(0, numerology.symbols_per_slot());
     let mut pos = 0u64;
     for (i, slot) in wave.chunks(per_slot).enumerate() {
@@ -446,7 +448,7 @@ fn generate_ofdm(a: GenOfdmArgs) -> Result<()> {
     Ok(())
 }
 
-fn evm_cmd(a: EvmArgs) -> Result<()> {
+fn evm_cmd(a: EvmArgs, isa: Isa) -> Result<()> {
     let rec = open(&a.input)?;
     let path: &Path = rec.meta_path.as_deref().unwrap_or(&rec.data_path);
     let tw = TestWave::from_meta(&rec.meta.global_extra)
@@ -476,7 +478,9 @@ fn evm_cmd(a: EvmArgs) -> Result<()> {
         );
     }
     let mut x = vec![C32::default(); need as usize];
-    let got = rec.reader()?.read(&mut x)?;
+    let mut reader = rec.reader()?;
+    reader.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);
+    let got = reader.read(&mut x)?;
     x.truncate(got);
     let g = 10f64.powf(-gain_db / 20.0) as f32;
     x.iter_mut().for_each(|z| *z *= g);

@@ -125,6 +125,11 @@ impl Reader {
         self.total - self.pos
     }
 
+    /// Uses `kernels` (and so their ISA) for sample conversion.
+    pub fn set_kernels(&mut self, kernels: VectorKernels) {
+        self.kernels = kernels;
+    }
+
     /// Disables the NaN/Inf check (on by default).
     pub fn allow_non_finite(&mut self, allow: bool) {
         self.check_finite = !allow;

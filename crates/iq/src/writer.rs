@@ -48,6 +48,11 @@ impl Writer {
         })
     }
 
+    /// Uses `kernels` (and so their ISA) for sample conversion.
+    pub fn set_kernels(&mut self, kernels: VectorKernels) {
+        self.kernels = kernels;
+    }
+
     /// Samples written so far.
     pub fn samples_written(&self) -> u64 {
         self.written

@@ -272,11 +272,15 @@ impl Ofdm {
                 .1;
             let mut col = grid.column_mut(s);
             let out = col.as_slice_mut().expect("column-major grid");
-            out[..half].copy_from_slice(&self.buf[n - half..]);
-            out[half..].copy_from_slice(&self.buf[..self.k - half]);
-            self.col.copy_from_slice(out);
-            self.kernels.mul(&self.col, rot, out)?;
-            self.kernels.scale_in_place(out, self.phase[l].conj());
+            // Gather the K bins (negative frequencies from the top) and remove the window's
+            // linear phase in one pass; then the §5.4 phase, if any.
+            let (lo, hi) = out.split_at_mut(half);
+            self.kernels.mul(&self.buf[n - half..], &rot[..half], lo)?;
+            self.kernels
+                .mul(&self.buf[..self.k - half], &rot[half..], hi)?;
+            if self.cfg.phase_comp_f0.is_some() {
+                self.kernels.scale_in_place(out, self.phase[l].conj());
+            }
             pos += cp + n;
         }
         Ok(grid)
