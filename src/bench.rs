@@ -147,7 +147,14 @@ pub fn run(
                     fft.process(black_box(&mut buf), &mut scratch)
                         .expect("sized");
                 });
-                out.push(result("fft", json!({"size": n}), isa, ns, n as f64, "Msps"));
+                out.push(result(
+                    "fft",
+                    json!({"size": n, "implementation": fft.implementation()}),
+                    isa,
+                    ns,
+                    n as f64,
+                    "Msps",
+                ));
             }
         }
     }

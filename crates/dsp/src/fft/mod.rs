@@ -8,8 +8,10 @@
 //! **neither direction is scaled** (the caller applies 1/N where wanted; OFDM folds it into
 //! subcarrier mapping). Bin 0 is DC; bins N/2..N are the negative frequencies.
 //!
-//! ISA: `Scalar` uses rustfft's scalar planner; `Avx2` and `Avx512` use rustfft's AVX
-//! planner (rustfft has no AVX-512 code path; NR-size kernels of our own are planned work).
+//! ISA: `Scalar` uses rustfft's scalar planner; `Avx2` uses rustfft's AVX planner;
+//! `Avx512` uses nrkit's own four-step kernel (module `avx512`) for the power-of-two sizes
+//! 128..=1024 and rustfft's AVX planner for every other size.
+#![allow(unsafe_code)]
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,6 +21,17 @@ use nrkit_core::{Error, C32};
 use rustfft::{FftPlannerAvx, FftPlannerScalar};
 
 use crate::Isa;
+
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+mod codelet;
+
+#[derive(Clone)]
+enum Inner {
+    Rust(Arc<dyn rustfft::Fft<f32>>),
+    #[cfg(target_arch = "x86_64")]
+    Avx512(Arc<avx512::Plan>),
+}
 
 /// Transform direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,7 +55,7 @@ impl From<Direction> for rustfft::FftDirection {
 /// threads; each thread brings its own scratch.
 #[derive(Clone)]
 pub struct Fft {
-    inner: Arc<dyn rustfft::Fft<f32>>,
+    inner: Inner,
     len: usize,
     direction: Direction,
     isa: Isa,
@@ -81,12 +94,29 @@ impl Fft {
 
     /// Scratch length needed by [`Fft::process`].
     pub fn scratch_len(&self) -> usize {
-        self.inner.get_inplace_scratch_len()
+        match &self.inner {
+            Inner::Rust(f) => f.get_inplace_scratch_len(),
+            #[cfg(target_arch = "x86_64")]
+            Inner::Avx512(p) => p.len(),
+        }
     }
 
     /// Scratch length needed by [`Fft::process_outofplace`].
     pub fn outofplace_scratch_len(&self) -> usize {
-        self.inner.get_outofplace_scratch_len()
+        match &self.inner {
+            Inner::Rust(f) => f.get_outofplace_scratch_len(),
+            #[cfg(target_arch = "x86_64")]
+            Inner::Avx512(p) => p.len(),
+        }
+    }
+
+    /// Which implementation runs: `"rustfft"` or `"nrkit-avx512"`.
+    pub fn implementation(&self) -> &'static str {
+        match &self.inner {
+            Inner::Rust(_) => "rustfft",
+            #[cfg(target_arch = "x86_64")]
+            Inner::Avx512(_) => "nrkit-avx512",
+        }
     }
 
     /// A scratch buffer of the right size for either call.
@@ -106,7 +136,19 @@ impl Fft {
                 got: scratch.len(),
             });
         }
-        self.inner.process_with_scratch(buf, &mut scratch[..need]);
+        match &self.inner {
+            Inner::Rust(f) => f.process_with_scratch(buf, &mut scratch[..need]),
+            #[cfg(target_arch = "x86_64")]
+            Inner::Avx512(p) => {
+                for chunk in buf.chunks_exact_mut(self.len) {
+                    let ptr = chunk.as_mut_ptr();
+                    // SAFETY: the plan exists only when the engine's ISA (checked at
+                    // construction) is AVX-512; `chunk` and `scratch` hold N values each
+                    // and do not overlap.
+                    unsafe { avx512::run(p, ptr, ptr, scratch.as_mut_ptr()) };
+                }
+            }
+        }
         Ok(())
     }
 
@@ -128,8 +170,21 @@ impl Fft {
                 got: scratch.len(),
             });
         }
-        self.inner
-            .process_outofplace_with_scratch(input, output, &mut scratch[..need]);
+        match &self.inner {
+            Inner::Rust(f) => {
+                f.process_outofplace_with_scratch(input, output, &mut scratch[..need])
+            }
+            #[cfg(target_arch = "x86_64")]
+            Inner::Avx512(p) => {
+                for (i, o) in input
+                    .chunks_exact(self.len)
+                    .zip(output.chunks_exact_mut(self.len))
+                {
+                    // SAFETY: as in `process`; input, output and scratch are distinct.
+                    unsafe { avx512::run(p, i.as_ptr(), o.as_mut_ptr(), scratch.as_mut_ptr()) };
+                }
+            }
+        }
         Ok(())
     }
 
@@ -203,9 +258,21 @@ impl FftEngine {
         if let Some(p) = self.cache.get(&(len, direction)) {
             return Ok(p.clone());
         }
-        let inner = match &mut self.planner {
-            Planner::Scalar(p) => p.plan_fft(len, direction.into()),
-            Planner::Avx(p) => p.plan_fft(len, direction.into()),
+        #[cfg(target_arch = "x86_64")]
+        let own = if self.isa == Isa::Avx512 {
+            avx512::Plan::new(len, direction == Direction::Inverse)
+                .map(|p| Inner::Avx512(Arc::new(p)))
+        } else {
+            None
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let own: Option<Inner> = None;
+        let inner = match own {
+            Some(i) => i,
+            None => Inner::Rust(match &mut self.planner {
+                Planner::Scalar(p) => p.plan_fft(len, direction.into()),
+                Planner::Avx(p) => p.plan_fft(len, direction.into()),
+            }),
         };
         let fft = Fft {
             inner,

@@ -1,0 +1,221 @@
+//! AVX-512 four-step FFT for power-of-two sizes 128..=1024 (N = N1·N2, N1, N2 ∈ 8..=32).
+//! (2048 and 4096 need a 64-point codelet; the 8×8 one spills badly, so those sizes stay on
+//! rustfft until a two-pass codelet is written.)
+//!
+//! 1. N1-point DFTs down the N2 columns, 8 adjacent columns per register ("vertical": each
+//!    lane is its own column, so the in-register codelet needs no shuffles), each output
+//!    multiplied by W_N^(n2·k1) and written transposed (8×8 in-register transposes) into
+//!    scratch laid out `[n2][k1]`;
+//! 2. N2-point DFTs down the N1 columns of scratch, written straight to the output, whose
+//!    `[k2][k1]` layout is the natural order k = k1 + N1·k2.
+//!
+//! Works in place or out of place (input may equal output); scratch holds N values.
+
+use core::arch::x86_64::*;
+
+use nrkit_core::C32;
+
+use super::codelet::{self, Lane};
+
+/// 8 complex values, interleaved re/im.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+struct V(__m512);
+
+/// a · (br + j·bi) with `br`, `bi` already broadcast to both halves of each complex lane.
+#[inline(always)]
+fn cmul_split(a: __m512, br: __m512, bi: __m512) -> __m512 {
+    // SAFETY: as above.
+    unsafe {
+        let t2 = _mm512_mul_ps(_mm512_permute_ps::<0b1011_0001>(a), bi);
+        _mm512_fmaddsub_ps(a, br, t2)
+    }
+}
+
+impl Lane for V {
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        // SAFETY: as above.
+        V(unsafe { _mm512_add_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        // SAFETY: as above.
+        V(unsafe { _mm512_sub_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul_c(self, w: C32) -> Self {
+        // SAFETY: as above.
+        unsafe {
+            V(cmul_split(
+                self.0,
+                _mm512_set1_ps(w.re),
+                _mm512_set1_ps(w.im),
+            ))
+        }
+    }
+    #[inline(always)]
+    fn rot_addsub(t: Self, d: Self, inverse: bool) -> (Self, Self) {
+        // SAFETY: as above.
+        unsafe {
+            let one = _mm512_set1_ps(1.0);
+            let sw = _mm512_permute_ps::<0b1011_0001>(d.0); // (d.im, d.re)
+                                                            // t − j·d = (t.re + d.im, t.im − d.re): fmsubadd; t + j·d: fmaddsub.
+            let minus_j = V(_mm512_fmsubadd_ps(one, t.0, sw));
+            let plus_j = V(_mm512_fmaddsub_ps(one, t.0, sw));
+            if inverse {
+                (plus_j, minus_j)
+            } else {
+                (minus_j, plus_j)
+            }
+        }
+    }
+}
+
+/// A planned transform.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    n: usize,
+    n1: usize,
+    n2: usize,
+    inverse: bool,
+    tw1: Vec<C32>,
+    tw2: Vec<C32>,
+    /// W_N^(k1·n2), laid out `[k1][n2]`, real parts duplicated into both halves of each
+    /// complex slot (`tw_re`) and imaginary parts likewise (`tw_im`).
+    tw_re: Vec<C32>,
+    tw_im: Vec<C32>,
+}
+
+impl Plan {
+    /// A plan for `n` (a power of two in 128..=1024), else `None`.
+    pub(crate) fn new(n: usize, inverse: bool) -> Option<Plan> {
+        if !n.is_power_of_two() || !(128..=1024).contains(&n) {
+            return None;
+        }
+        let lg = n.trailing_zeros() as usize;
+        let n1 = 1 << lg.div_ceil(2);
+        let n2 = n / n1;
+        let sign = if inverse { 1.0 } else { -1.0 };
+        let tw: Vec<C32> = (0..n1)
+            .flat_map(|k1| {
+                (0..n2).map(move |c2| {
+                    let a = sign * std::f64::consts::TAU * ((k1 * c2) % n) as f64 / n as f64;
+                    C32::new(a.cos() as f32, a.sin() as f32)
+                })
+            })
+            .collect();
+        let tw_re = tw.iter().map(|w| C32::new(w.re, w.re)).collect();
+        let tw_im = tw.iter().map(|w| C32::new(w.im, w.im)).collect();
+        Some(Plan {
+            n,
+            n1,
+            n2,
+            inverse,
+            tw1: codelet::twiddles(n1, inverse),
+            tw2: codelet::twiddles(n2, inverse),
+            tw_re,
+            tw_im,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.n
+    }
+}
+
+#[inline(always)]
+fn transpose8(u: &mut [__m512; 8]) {
+    // SAFETY: only reached from functions compiled with AVX-512 enabled.
+    unsafe {
+        let d = |v: __m512| _mm512_castps_pd(v);
+        let b: [__m512d; 8] = [
+            _mm512_unpacklo_pd(d(u[0]), d(u[1])),
+            _mm512_unpackhi_pd(d(u[0]), d(u[1])),
+            _mm512_unpacklo_pd(d(u[2]), d(u[3])),
+            _mm512_unpackhi_pd(d(u[2]), d(u[3])),
+            _mm512_unpacklo_pd(d(u[4]), d(u[5])),
+            _mm512_unpackhi_pd(d(u[4]), d(u[5])),
+            _mm512_unpacklo_pd(d(u[6]), d(u[7])),
+            _mm512_unpackhi_pd(d(u[6]), d(u[7])),
+        ];
+        let i0 = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+        let i1 = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+        let c = [
+            _mm512_permutex2var_pd(b[0], i0, b[2]),
+            _mm512_permutex2var_pd(b[1], i0, b[3]),
+            _mm512_permutex2var_pd(b[0], i1, b[2]),
+            _mm512_permutex2var_pd(b[1], i1, b[3]),
+            _mm512_permutex2var_pd(b[4], i0, b[6]),
+            _mm512_permutex2var_pd(b[5], i0, b[7]),
+            _mm512_permutex2var_pd(b[4], i1, b[6]),
+            _mm512_permutex2var_pd(b[5], i1, b[7]),
+        ];
+        for j in 0..4 {
+            u[j] = _mm512_castpd_ps(_mm512_shuffle_f64x2::<0b01_00_01_00>(c[j], c[j + 4]));
+            u[j + 4] = _mm512_castpd_ps(_mm512_shuffle_f64x2::<0b11_10_11_10>(c[j], c[j + 4]));
+        }
+    }
+}
+
+/// Runs `plan` from `inp` to `out` (which may be the same buffer) using `scratch`.
+///
+/// # Safety
+/// AVX-512 F/DQ must be available; `inp` and `out` must be valid for `plan.len()` values
+/// and `scratch` for `plan.len()` values not overlapping them.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub(crate) unsafe fn run(plan: &Plan, inp: *const C32, out: *mut C32, scratch: *mut C32) {
+    match (plan.n1, plan.n2) {
+        (16, 8) => run_sized::<16, 8>(plan, inp, out, scratch),
+        (16, 16) => run_sized::<16, 16>(plan, inp, out, scratch),
+        (32, 16) => run_sized::<32, 16>(plan, inp, out, scratch),
+        (32, 32) => run_sized::<32, 32>(plan, inp, out, scratch),
+        _ => unreachable!("Plan::new only makes these shapes"),
+    }
+}
+
+#[inline(always)]
+unsafe fn run_sized<const N1: usize, const N2: usize>(
+    plan: &Plan,
+    inp: *const C32,
+    out: *mut C32,
+    scratch: *mut C32,
+) {
+    let inverse = plan.inverse;
+    let tw1: &[C32; N1] = plan.tw1.as_slice().try_into().expect("N1 twiddles");
+    let tw2: &[C32; N2] = plan.tw2.as_slice().try_into().expect("N2 twiddles");
+    let zero = V(_mm512_setzero_ps());
+    // Step 1: vertical N1-point DFTs over columns n2 = 8c..8c+8, twiddle, transpose-store.
+    for c in 0..N2 / 8 {
+        let mut col = [zero; N1];
+        for (r, x) in col.iter_mut().enumerate() {
+            *x = V(_mm512_loadu_ps(inp.add(r * N2 + 8 * c) as *const f32));
+        }
+        codelet::dft_sized(&mut col, tw1, inverse);
+        for b in 0..N1 / 8 {
+            let mut u = [_mm512_setzero_ps(); 8];
+            for (i, ui) in u.iter_mut().enumerate() {
+                let k1 = 8 * b + i;
+                let at = k1 * N2 + 8 * c;
+                let wr = _mm512_loadu_ps(plan.tw_re.as_ptr().add(at) as *const f32);
+                let wi = _mm512_loadu_ps(plan.tw_im.as_ptr().add(at) as *const f32);
+                *ui = cmul_split(col[k1].0, wr, wi);
+            }
+            transpose8(&mut u);
+            for (j, uj) in u.iter().enumerate() {
+                _mm512_storeu_ps(scratch.add((8 * c + j) * N1 + 8 * b) as *mut f32, *uj);
+            }
+        }
+    }
+    // Step 2: vertical N2-point DFTs over columns k1 = 8d..8d+8, natural-order store.
+    for d in 0..N1 / 8 {
+        let mut col = [zero; N2];
+        for (r, x) in col.iter_mut().enumerate() {
+            *x = V(_mm512_loadu_ps(scratch.add(r * N1 + 8 * d) as *const f32));
+        }
+        codelet::dft_sized(&mut col, tw2, inverse);
+        for (k2, x) in col.iter().enumerate() {
+            _mm512_storeu_ps(out.add(k2 * N1 + 8 * d) as *mut f32, x.0);
+        }
+    }
+}
