@@ -1,6 +1,6 @@
-//! AVX-512 four-step FFT for power-of-two sizes 128..=1024 (N = N1·N2, N1, N2 ∈ 8..=32).
-//! (2048 and 4096 need a 64-point codelet; the 8×8 one spills badly, so those sizes stay on
-//! rustfft until a two-pass codelet is written.)
+//! AVX-512 four-step FFT for power-of-two sizes 128..=2048 (N = N1·N2, N1 ∈ 16..=64,
+//! N2 ∈ 8..=32). At 4096 (64×64) data and scratch no longer fit in L1 and this two-pass
+//! form loses to rustfft, which therefore keeps that size.
 //!
 //! 1. N1-point DFTs down the N2 columns, 8 adjacent columns per register ("vertical": each
 //!    lane is its own column, so the in-register codelet needs no shuffles), each output
@@ -75,52 +75,80 @@ impl Lane for V {
 /// A planned transform.
 #[derive(Debug)]
 pub(crate) struct Plan {
-    n: usize,
     n1: usize,
     n2: usize,
     inverse: bool,
     tw1: Vec<C32>,
     tw2: Vec<C32>,
-    /// W_N^(k1·n2), laid out `[k1][n2]`, real parts duplicated into both halves of each
-    /// complex slot (`tw_re`) and imaginary parts likewise (`tw_im`).
-    tw_re: Vec<C32>,
-    tw_im: Vec<C32>,
+    /// Step-1 twiddles W_N^(k1·n2) for n2 = 8c + j, factored to stay in L1:
+    /// `lane_re/lane_im[k1·8 + j]` = W_N^(k1·j) (real/imaginary part duplicated into both
+    /// halves of the complex slot) and `block[c·N1 + k1]` = W_N^(8c·k1).
+    lane_re: Vec<C32>,
+    lane_im: Vec<C32>,
+    block: Vec<C32>,
+    /// Unfactored W_N^(k1·n2) `[k1][n2]` (split like `lane_*`), kept only while it fits in L1
+    /// beside the data (N ≤ 1024): one complex multiply per value instead of two.
+    full_re: Vec<C32>,
+    full_im: Vec<C32>,
+}
+
+/// Scratch row pitch: N1 plus one cache line of padding, so the strided accesses of the
+/// two steps do not all fall into the same L1 sets.
+const fn pitch(n1: usize) -> usize {
+    n1 + 8
 }
 
 impl Plan {
     /// A plan for `n` (a power of two in 128..=1024), else `None`.
     pub(crate) fn new(n: usize, inverse: bool) -> Option<Plan> {
-        if !n.is_power_of_two() || !(128..=1024).contains(&n) {
+        if !n.is_power_of_two() || !(128..=2048).contains(&n) {
             return None;
         }
         let lg = n.trailing_zeros() as usize;
         let n1 = 1 << lg.div_ceil(2);
         let n2 = n / n1;
         let sign = if inverse { 1.0 } else { -1.0 };
-        let tw: Vec<C32> = (0..n1)
-            .flat_map(|k1| {
-                (0..n2).map(move |c2| {
-                    let a = sign * std::f64::consts::TAU * ((k1 * c2) % n) as f64 / n as f64;
-                    C32::new(a.cos() as f32, a.sin() as f32)
-                })
-            })
+        let w = |e: usize| {
+            let a = sign * std::f64::consts::TAU * (e % n) as f64 / n as f64;
+            C32::new(a.cos() as f32, a.sin() as f32)
+        };
+        let lane: Vec<C32> = (0..n1)
+            .flat_map(|k1| (0..8).map(move |j| (k1, j)))
+            .map(|(k1, j)| w(k1 * j))
             .collect();
-        let tw_re = tw.iter().map(|w| C32::new(w.re, w.re)).collect();
-        let tw_im = tw.iter().map(|w| C32::new(w.im, w.im)).collect();
+        let lane_re = lane.iter().map(|z| C32::new(z.re, z.re)).collect();
+        let lane_im = lane.iter().map(|z| C32::new(z.im, z.im)).collect();
+        let block = (0..n2 / 8)
+            .flat_map(|c| (0..n1).map(move |k1| (c, k1)))
+            .map(|(c, k1)| w(8 * c * k1))
+            .collect();
+        let full: Vec<C32> = if n <= 1024 {
+            (0..n1)
+                .flat_map(|k1| (0..n2).map(move |c2| (k1, c2)))
+                .map(|(k1, c2)| w(k1 * c2))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let full_re = full.iter().map(|z| C32::new(z.re, z.re)).collect();
+        let full_im = full.iter().map(|z| C32::new(z.im, z.im)).collect();
         Some(Plan {
-            n,
             n1,
             n2,
             inverse,
             tw1: codelet::twiddles(n1, inverse),
             tw2: codelet::twiddles(n2, inverse),
-            tw_re,
-            tw_im,
+            lane_re,
+            lane_im,
+            block,
+            full_re,
+            full_im,
         })
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.n
+    /// Scratch values [`run`] needs.
+    pub(crate) fn scratch_len(&self) -> usize {
+        self.n2 * pitch(self.n1)
     }
 }
 
@@ -162,20 +190,21 @@ fn transpose8(u: &mut [__m512; 8]) {
 ///
 /// # Safety
 /// AVX-512 F/DQ must be available; `inp` and `out` must be valid for `plan.len()` values
-/// and `scratch` for `plan.len()` values not overlapping them.
+/// and `scratch` for `plan.scratch_len()` values not overlapping them.
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
 pub(crate) unsafe fn run(plan: &Plan, inp: *const C32, out: *mut C32, scratch: *mut C32) {
     match (plan.n1, plan.n2) {
-        (16, 8) => run_sized::<16, 8>(plan, inp, out, scratch),
-        (16, 16) => run_sized::<16, 16>(plan, inp, out, scratch),
-        (32, 16) => run_sized::<32, 16>(plan, inp, out, scratch),
-        (32, 32) => run_sized::<32, 32>(plan, inp, out, scratch),
+        (16, 8) => run_sized::<16, 8, true>(plan, inp, out, scratch),
+        (16, 16) => run_sized::<16, 16, true>(plan, inp, out, scratch),
+        (32, 16) => run_sized::<32, 16, true>(plan, inp, out, scratch),
+        (32, 32) => run_sized::<32, 32, true>(plan, inp, out, scratch),
+        (64, 32) => run_sized::<64, 32, false>(plan, inp, out, scratch),
         _ => unreachable!("Plan::new only makes these shapes"),
     }
 }
 
 #[inline(always)]
-unsafe fn run_sized<const N1: usize, const N2: usize>(
+unsafe fn run_sized<const N1: usize, const N2: usize, const FULL: bool>(
     plan: &Plan,
     inp: *const C32,
     out: *mut C32,
@@ -185,6 +214,7 @@ unsafe fn run_sized<const N1: usize, const N2: usize>(
     let tw1: &[C32; N1] = plan.tw1.as_slice().try_into().expect("N1 twiddles");
     let tw2: &[C32; N2] = plan.tw2.as_slice().try_into().expect("N2 twiddles");
     let zero = V(_mm512_setzero_ps());
+    let p = pitch(N1);
     // Step 1: vertical N1-point DFTs over columns n2 = 8c..8c+8, twiddle, transpose-store.
     for c in 0..N2 / 8 {
         let mut col = [zero; N1];
@@ -196,14 +226,26 @@ unsafe fn run_sized<const N1: usize, const N2: usize>(
             let mut u = [_mm512_setzero_ps(); 8];
             for (i, ui) in u.iter_mut().enumerate() {
                 let k1 = 8 * b + i;
-                let at = k1 * N2 + 8 * c;
-                let wr = _mm512_loadu_ps(plan.tw_re.as_ptr().add(at) as *const f32);
-                let wi = _mm512_loadu_ps(plan.tw_im.as_ptr().add(at) as *const f32);
-                *ui = cmul_split(col[k1].0, wr, wi);
+                if FULL {
+                    let at = k1 * N2 + 8 * c;
+                    let wr = _mm512_loadu_ps(plan.full_re.as_ptr().add(at) as *const f32);
+                    let wi = _mm512_loadu_ps(plan.full_im.as_ptr().add(at) as *const f32);
+                    *ui = cmul_split(col[k1].0, wr, wi);
+                    continue;
+                }
+                let wr = _mm512_loadu_ps(plan.lane_re.as_ptr().add(8 * k1) as *const f32);
+                let wi = _mm512_loadu_ps(plan.lane_im.as_ptr().add(8 * k1) as *const f32);
+                let x = cmul_split(col[k1].0, wr, wi);
+                *ui = if c == 0 {
+                    x
+                } else {
+                    let bw = *plan.block.get_unchecked(c * N1 + k1);
+                    cmul_split(x, _mm512_set1_ps(bw.re), _mm512_set1_ps(bw.im))
+                };
             }
             transpose8(&mut u);
             for (j, uj) in u.iter().enumerate() {
-                _mm512_storeu_ps(scratch.add((8 * c + j) * N1 + 8 * b) as *mut f32, *uj);
+                _mm512_storeu_ps(scratch.add((8 * c + j) * p + 8 * b) as *mut f32, *uj);
             }
         }
     }
@@ -211,7 +253,7 @@ unsafe fn run_sized<const N1: usize, const N2: usize>(
     for d in 0..N1 / 8 {
         let mut col = [zero; N2];
         for (r, x) in col.iter_mut().enumerate() {
-            *x = V(_mm512_loadu_ps(scratch.add(r * N1 + 8 * d) as *const f32));
+            *x = V(_mm512_loadu_ps(scratch.add(r * p + 8 * d) as *const f32));
         }
         codelet::dft_sized(&mut col, tw2, inverse);
         for (k2, x) in col.iter().enumerate() {

@@ -10,7 +10,7 @@
 //!
 //! ISA: `Scalar` uses rustfft's scalar planner; `Avx2` uses rustfft's AVX planner;
 //! `Avx512` uses nrkit's own four-step kernel (module `avx512`) for the power-of-two sizes
-//! 128..=1024 and rustfft's AVX planner for every other size.
+//! 128..=2048 and rustfft's AVX planner for every other size.
 #![allow(unsafe_code)]
 
 use std::collections::HashMap;
@@ -97,7 +97,7 @@ impl Fft {
         match &self.inner {
             Inner::Rust(f) => f.get_inplace_scratch_len(),
             #[cfg(target_arch = "x86_64")]
-            Inner::Avx512(p) => p.len(),
+            Inner::Avx512(p) => p.scratch_len(),
         }
     }
 
@@ -106,7 +106,7 @@ impl Fft {
         match &self.inner {
             Inner::Rust(f) => f.get_outofplace_scratch_len(),
             #[cfg(target_arch = "x86_64")]
-            Inner::Avx512(p) => p.len(),
+            Inner::Avx512(p) => p.scratch_len(),
         }
     }
 
@@ -143,8 +143,8 @@ impl Fft {
                 for chunk in buf.chunks_exact_mut(self.len) {
                     let ptr = chunk.as_mut_ptr();
                     // SAFETY: the plan exists only when the engine's ISA (checked at
-                    // construction) is AVX-512; `chunk` and `scratch` hold N values each
-                    // and do not overlap.
+                    // construction) is AVX-512; `chunk` holds N values and `scratch` (checked
+                    // above) the plan's scratch length; they do not overlap.
                     unsafe { avx512::run(p, ptr, ptr, scratch.as_mut_ptr()) };
                 }
             }
