@@ -1,6 +1,7 @@
-//! AVX-512 four-step FFT for power-of-two sizes 128..=2048 (N = N1·N2, N1 ∈ 16..=64,
-//! N2 ∈ 8..=32). At 4096 (64×64) data and scratch no longer fit in L1 and this two-pass
-//! form loses to rustfft, which therefore keeps that size.
+//! AVX-512 four-step FFT for the NR sizes: powers of two 128..=4096 and 1536, 3072.
+//! N = N1·N2 with N1 ∈ {8, 16, 24, 32, 64}; N2 ≤ 64 is one codelet, N2 ∈ {128, 256} is itself
+//! a 16 × (N2/16) four-step (so 2048 = 8·256, 3072 = 24·128 and 4096 = 16·256 are three
+//! levels, keeping every working set in L1).
 //!
 //! 1. N1-point DFTs down the N2 columns, 8 adjacent columns per register ("vertical": each
 //!    lane is its own column, so the in-register codelet needs no shuffles), each output
@@ -90,6 +91,11 @@ pub(crate) struct Plan {
     /// beside the data (N ≤ 1024): one complex multiply per value instead of two.
     full_re: Vec<C32>,
     full_im: Vec<C32>,
+    /// For N2 ∈ {128, 256}, the inner 16 × (N2/16) four-step's twiddles: W_N2^e (`tw_n2`),
+    /// W_16^e (`tw16`) and W_8^e (`tw8`).
+    tw_n2: Vec<C32>,
+    tw16: Vec<C32>,
+    tw8: Vec<C32>,
 }
 
 /// Scratch row pitch: N1 plus one cache line of padding, so the strided accesses of the
@@ -101,11 +107,19 @@ const fn pitch(n1: usize) -> usize {
 impl Plan {
     /// A plan for `n` (a power of two in 128..=1024), else `None`.
     pub(crate) fn new(n: usize, inverse: bool) -> Option<Plan> {
-        if !n.is_power_of_two() || !(128..=2048).contains(&n) {
+        let pow2 = n.is_power_of_two() && (128..=4096).contains(&n);
+        if !(pow2 || n == 1536 || n == 3072) {
             return None;
         }
         let lg = n.trailing_zeros() as usize;
-        let n1 = 1 << lg.div_ceil(2);
+        // 4096 = 16 × 256, the 256-point columns themselves done as 16 × 16 (three levels);
+        // smaller sizes split as evenly as possible.
+        let n1 = match n {
+            4096 => 16,
+            2048 | 1024 => 8,
+            1536 | 3072 => 24,
+            _ => 1 << lg.div_ceil(2),
+        };
         let n2 = n / n1;
         let sign = if inverse { 1.0 } else { -1.0 };
         let w = |e: usize| {
@@ -132,12 +146,24 @@ impl Plan {
         };
         let full_re = full.iter().map(|z| C32::new(z.re, z.re)).collect();
         let full_im = full.iter().map(|z| C32::new(z.im, z.im)).collect();
+        let tw_n2 = if n2 > 64 {
+            codelet::twiddles(n2, inverse)
+        } else {
+            Vec::new()
+        };
         Some(Plan {
+            tw_n2,
+            tw16: codelet::twiddles(16, inverse),
+            tw8: codelet::twiddles(8, inverse),
             n1,
             n2,
             inverse,
             tw1: codelet::twiddles(n1, inverse),
-            tw2: codelet::twiddles(n2, inverse),
+            tw2: if n2 <= 64 {
+                codelet::twiddles(n2, inverse)
+            } else {
+                Vec::new()
+            },
             lane_re,
             lane_im,
             block,
@@ -186,6 +212,47 @@ fn transpose8(u: &mut [__m512; 8]) {
     }
 }
 
+/// Step 2 for N2 = A·B ∈ {128, 256}: each 8-lane column block's N2-point DFT as a vertical
+/// A × B four-step (n2 = a + A·b, k2 = c + B·e): B-point DFTs over b, twiddles W_N2^(a·c),
+/// then A-point DFTs over a, through a buffer of N2 registers' worth that stays in L1.
+#[inline(always)]
+unsafe fn step2_two<const N1: usize, const A: usize, const B: usize, const N2: usize>(
+    plan: &Plan,
+    out: *mut C32,
+    scratch: *const C32,
+) {
+    let p = pitch(N1);
+    let inverse = plan.inverse;
+    let tw_of = |m: usize| if m == 16 { &plan.tw16 } else { &plan.tw8 };
+    let tw_a: &[C32; A] = tw_of(A).as_slice().try_into().expect("A-point twiddles");
+    let tw_b: &[C32; B] = tw_of(B).as_slice().try_into().expect("B-point twiddles");
+    let zero = V(_mm512_setzero_ps());
+    let mut temp = [zero; N2];
+    for d in 0..N1 / 8 {
+        for a in 0..A {
+            let mut col = [zero; B];
+            for (b, x) in col.iter_mut().enumerate() {
+                *x = V(_mm512_loadu_ps(
+                    scratch.add((a + A * b) * p + 8 * d) as *const f32
+                ));
+            }
+            codelet::dft_sized(&mut col, tw_b, inverse);
+            for (c, x) in col.iter().enumerate() {
+                let w = *plan.tw_n2.get_unchecked(a * c);
+                temp[c * A + a] = if a * c == 0 { *x } else { x.mul_c(w) };
+            }
+        }
+        for c in 0..B {
+            let mut row = [zero; A];
+            row.copy_from_slice(&temp[c * A..c * A + A]);
+            codelet::dft_sized(&mut row, tw_a, inverse);
+            for (e, x) in row.iter().enumerate() {
+                _mm512_storeu_ps(out.add((c + B * e) * N1 + 8 * d) as *mut f32, x.0);
+            }
+        }
+    }
+}
+
 /// Runs `plan` from `inp` to `out` (which may be the same buffer) using `scratch`.
 ///
 /// # Safety
@@ -199,6 +266,11 @@ pub(crate) unsafe fn run(plan: &Plan, inp: *const C32, out: *mut C32, scratch: *
         (32, 16) => run_sized::<32, 16, true>(plan, inp, out, scratch),
         (32, 32) => run_sized::<32, 32, true>(plan, inp, out, scratch),
         (64, 32) => run_sized::<64, 32, false>(plan, inp, out, scratch),
+        (16, 256) => run_sized::<16, 256, false>(plan, inp, out, scratch),
+        (8, 256) => run_sized::<8, 256, false>(plan, inp, out, scratch),
+        (8, 128) => run_sized::<8, 128, true>(plan, inp, out, scratch),
+        (24, 64) => run_sized::<24, 64, false>(plan, inp, out, scratch),
+        (24, 128) => run_sized::<24, 128, false>(plan, inp, out, scratch),
         _ => unreachable!("Plan::new only makes these shapes"),
     }
 }
@@ -212,7 +284,6 @@ unsafe fn run_sized<const N1: usize, const N2: usize, const FULL: bool>(
 ) {
     let inverse = plan.inverse;
     let tw1: &[C32; N1] = plan.tw1.as_slice().try_into().expect("N1 twiddles");
-    let tw2: &[C32; N2] = plan.tw2.as_slice().try_into().expect("N2 twiddles");
     let zero = V(_mm512_setzero_ps());
     let p = pitch(N1);
     // Step 1: vertical N1-point DFTs over columns n2 = 8c..8c+8, twiddle, transpose-store.
@@ -249,7 +320,16 @@ unsafe fn run_sized<const N1: usize, const N2: usize, const FULL: bool>(
             }
         }
     }
+    if N2 == 256 {
+        step2_two::<N1, 16, 16, 256>(plan, out, scratch);
+        return;
+    }
+    if N2 == 128 {
+        step2_two::<N1, 16, 8, 128>(plan, out, scratch);
+        return;
+    }
     // Step 2: vertical N2-point DFTs over columns k1 = 8d..8d+8, natural-order store.
+    let tw2: &[C32; N2] = plan.tw2.as_slice().try_into().expect("N2 twiddles");
     for d in 0..N1 / 8 {
         let mut col = [zero; N2];
         for (r, x) in col.iter_mut().enumerate() {

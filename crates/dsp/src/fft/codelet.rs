@@ -52,7 +52,7 @@ pub(crate) fn twiddles(m: usize, inverse: bool) -> Vec<C32> {
         .collect()
 }
 
-/// Natural-order DFT of 2, 4 or 8 lanes (fixed butterflies, fully inlined).
+/// Natural-order DFT of 2, 3, 4 or 8 lanes (fixed butterflies, fully inlined).
 #[inline(always)]
 pub(crate) fn dft_small<L: Lane, const R: usize>(x: [L; R], inverse: bool) -> [L; R] {
     let mut y = x;
@@ -60,6 +60,16 @@ pub(crate) fn dft_small<L: Lane, const R: usize>(x: [L; R], inverse: bool) -> [L
         2 => {
             y[0] = x[0].add(x[1]);
             y[1] = x[0].sub(x[1]);
+        }
+        3 => {
+            // y1,2 = x0 − (x1 + x2)/2 ∓ j(√3/2)(x1 − x2) (forward: −, inverse: +).
+            let t = x[1].add(x[2]);
+            let m = x[0].add(t.mul_c(C32::new(-0.5, 0.0)));
+            let s = if inverse { 1.0 } else { -1.0 };
+            let r = x[1].sub(x[2]).mul_c(C32::new(0.0, s * 0.866_025_4));
+            y[0] = x[0].add(t);
+            y[1] = m.add(r);
+            y[2] = m.sub(r);
         }
         4 => {
             let t0 = x[0].add(x[2]);
@@ -89,7 +99,7 @@ pub(crate) fn dft_small<L: Lane, const R: usize>(x: [L; R], inverse: bool) -> [L
             y[3] = e[3].add(o3);
             y[7] = e[3].sub(o3);
         }
-        _ => unreachable!("radix 2, 4 or 8"),
+        _ => unreachable!("radix 2, 3, 4 or 8"),
     }
     y
 }
@@ -168,7 +178,7 @@ pub(crate) fn dft_mn<L: Lane, const R1: usize, const R2: usize, const M: usize>(
     row_pass::<L, R1, R2, M, 7>(&t, v, inverse);
 }
 
-/// Natural-order DFT for M ∈ {8, 16, 32, 64}.
+/// Natural-order DFT for M ∈ {8, 16, 24, 32, 64}.
 #[inline(always)]
 pub(crate) fn dft_sized<L: Lane, const M: usize>(v: &mut [L; M], tw: &[C32; M], inverse: bool) {
     // Reinterpret through fixed sizes; each arm is only taken for its own M.
@@ -184,9 +194,10 @@ pub(crate) fn dft_sized<L: Lane, const M: usize>(v: &mut [L; M], tw: &[C32; M], 
             *a = dft_small::<L, 8>(*a, inverse);
         }
         16 => dft_mn::<L, 4, 4, 16>(cast(v), cast_ref(tw), inverse),
+        24 => dft_mn::<L, 3, 8, 24>(cast(v), cast_ref(tw), inverse),
         32 => dft_mn::<L, 4, 8, 32>(cast(v), cast_ref(tw), inverse),
         64 => dft_mn::<L, 8, 8, 64>(cast(v), cast_ref(tw), inverse),
-        _ => unreachable!("codelet sizes are 8, 16, 32, 64"),
+        _ => unreachable!("codelet sizes are 8, 16, 24, 32, 64"),
     }
 }
 
@@ -218,6 +229,7 @@ mod sized_tests {
     fn sized_codelets_are_dfts() {
         check::<8>();
         check::<16>();
+        check::<24>();
         check::<32>();
         check::<64>();
     }

@@ -9,8 +9,8 @@
 //! subcarrier mapping). Bin 0 is DC; bins N/2..N are the negative frequencies.
 //!
 //! ISA: `Scalar` uses rustfft's scalar planner; `Avx2` uses rustfft's AVX planner;
-//! `Avx512` uses nrkit's own four-step kernel (module `avx512`) for the power-of-two sizes
-//! 128..=2048 and rustfft's AVX planner for every other size.
+//! `Avx512` uses nrkit's own four-step kernel (module `avx512`) for the NR sizes (powers of
+//! two 128..=4096, 1536 and 3072) and rustfft's AVX planner for every other size.
 #![allow(unsafe_code)]
 
 use std::collections::HashMap;
