@@ -152,5 +152,28 @@ fn vector(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, fft, ofdm, modulation, prbs, vector);
+fn coding(c: &mut Criterion) {
+    use nrkit::coding::crc::{Crc, CrcPoly};
+    use nrkit::coding::ldpc::{BaseGraph, LdpcEncoder, LiftingSize};
+    let mut g = c.benchmark_group("coding");
+    let data: Vec<u8> = (0..65536u32).map(|i| (i as u8).wrapping_mul(73)).collect();
+    let crc = Crc::new(CrcPoly::Crc24A);
+    g.throughput(Throughput::Bytes(data.len() as u64));
+    g.bench_function("crc/scalar/24a_bytes_65536", |b| {
+        b.iter(|| crc.compute_bytes(black_box(&data)))
+    });
+    for (bg, z) in [(BaseGraph::Bg1, 384usize), (BaseGraph::Bg2, 384)] {
+        let enc = LdpcEncoder::new(bg, LiftingSize::new(z).unwrap()).unwrap();
+        let mut info = vec![0u8; enc.k()];
+        rng::fill_bits(&mut rng::stream(7, 0), &mut info);
+        let mut d = vec![0u8; enc.n()];
+        g.throughput(Throughput::Elements(enc.k() as u64));
+        g.bench_function(format!("ldpc_encode/scalar/bg{}_z{z}", bg.number()), |b| {
+            b.iter(|| enc.encode(black_box(&info), &mut d).unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, fft, ofdm, modulation, prbs, vector, coding);
 criterion_main!(benches);

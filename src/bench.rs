@@ -5,6 +5,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use nrkit_coding::crc::{Crc, CrcPoly};
+use nrkit_coding::ldpc::{BaseGraph, LdpcEncoder, LiftingSize};
 use nrkit_core::{gold::GoldSequence, rng, Numerology, C32};
 use nrkit_dsp::{Direction, FftEngine, Isa, VectorKernels};
 use nrkit_phy::modulation::{map, Demapper, Modulation};
@@ -25,6 +27,8 @@ pub const KERNELS: &[&str] = &[
     "cmul",
     "energy",
     "ci16_to_cf32",
+    "crc",
+    "ldpc_encode",
 ];
 
 /// The NR FFT sizes benchmarked.
@@ -352,6 +356,60 @@ pub fn run(
                 }),
             };
             out.push(result(kernel, json!({"len": N}), isa, ns, N as f64, "Msps"));
+        }
+    }
+    if want("crc") {
+        const BYTES: usize = 1 << 16;
+        let data: Vec<u8> = (0..BYTES).map(|i| (i as u8).wrapping_mul(73)).collect();
+        let mut bits = vec![0u8; 8448];
+        rng::fill_bits(&mut rng::stream(6, 0), &mut bits);
+        for poly in [CrcPoly::Crc24A, CrcPoly::Crc24B, CrcPoly::Crc16] {
+            progress(&format!("crc/{}", poly.name()));
+            let crc = Crc::new(poly);
+            let ns = time_op(budget, || {
+                black_box(crc.compute_bytes(black_box(&data)));
+            });
+            out.push(result(
+                "crc",
+                json!({"poly": poly.name(), "input": "bytes", "bytes": BYTES}),
+                Isa::Scalar,
+                ns,
+                (BYTES * 8) as f64,
+                "Mbit/s",
+            ));
+            let ns = time_op(budget, || {
+                black_box(crc.compute_bits(black_box(&bits)));
+            });
+            out.push(result(
+                "crc",
+                json!({"poly": poly.name(), "input": "bits", "bits": bits.len()}),
+                Isa::Scalar,
+                ns,
+                bits.len() as f64,
+                "Mbit/s",
+            ));
+        }
+    }
+    if want("ldpc_encode") {
+        for (bg, z) in [
+            (BaseGraph::Bg1, 384),
+            (BaseGraph::Bg2, 384),
+            (BaseGraph::Bg1, 52),
+        ] {
+            progress(&format!("ldpc_encode/bg{}/z{z}", bg.number()));
+            let enc = LdpcEncoder::new(bg, LiftingSize::new(z)?)?;
+            let mut c = vec![0u8; enc.k()];
+            rng::fill_bits(&mut rng::stream(7, 0), &mut c);
+            let mut d = vec![0u8; enc.n()];
+            let ns = time_op(budget, || enc.encode(black_box(&c), &mut d).expect("sized"));
+            out.push(result(
+                "ldpc_encode",
+                json!({"bg": bg.number(), "z": z, "k": enc.k(), "n": enc.n(), "output": "complete codeword"}),
+                Isa::Scalar,
+                ns,
+                enc.k() as f64,
+                "Mbit/s",
+            ));
         }
     }
     Ok(out)

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub use nrkit_coding as coding;
 pub use nrkit_core as core;
 pub use nrkit_dsp as dsp;
 pub use nrkit_iq as iq;

@@ -1,0 +1,14 @@
+//! # nrkit-coding — TS 38.212 channel coding
+//!
+//! * [`crc`]: the CRCs of §5.1 (6, 11, 16, 24A, 24B, 24C) on bit slices and byte buffers.
+//! * [`ldpc`]: LDPC base graphs and lifting sizes (§5.3.2), base-graph selection (§7.2.2),
+//!   code-block segmentation (§5.2.2) and the quasi-cyclic encoder (§5.3.2).
+//!
+//! Bits are `u8` 0/1, transmitted order first. Filler bits (the `<NULL>` of the spec) are
+//! not stored as a third value: a code block records how many it carries (always at the end
+//! of its systematic part), and the encoder treats them as 0.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod crc;
+pub mod ldpc;
