@@ -175,6 +175,36 @@ def ldpc_encode(rng):
            "cases": cases})
 
 
+def rate_match(rng):
+    # py3gpp's _rateMatch (bit selection skipping fillers from k0, circular over its input,
+    # and the Q_m-row bit interleaver) is fed d[:N_cb], with k0 and N_cb computed by the
+    # TS 38.212 5.4.2.1 formulas here, to cover limited-buffer rate matching and Q_m = 10,
+    # which nrRateMatchLDPC itself does not offer.
+    rmm = importlib.import_module("py3gpp.nrRateMatchLDPC")
+    cases = []
+    for bg, z, k_prime in [(1, 24, 22 * 24 - 40), (2, 52, 10 * 52 - 37)]:
+        ncw, kbn = (66, 22) if bg == 1 else (50, 10)
+        n, k = ncw * z, kbn * z
+        d = rng.integers(0, 2, n)
+        d[k_prime - 2 * z:k - 2 * z] = -1
+        for lbrm in (False, True):
+            tbs_lbrm = int(0.45 * n) if lbrm else None
+            n_cb = n if not lbrm else min(n, (3 * tbs_lbrm) // 2)
+            for rv in range(4):
+                num = {1: [0, 17, 33, 56], 2: [0, 13, 25, 43]}[bg][rv]
+                k0 = (num * n_cb) // (ncw * z) * z
+                for qm in (1, 2, 4, 6, 8, 10):
+                    for e in (qm * 300, qm * -(-13 * n_cb // (10 * qm))):
+                        f = rmm._rateMatch(d[:n_cb].copy(), e, k0, n_cb, qm)
+                        cases.append({"bg": bg, "z": z, "k_prime": k_prime, "tbs_lbrm": tbs_lbrm,
+                                      "rv": rv, "qm": qm, "e": int(e), "n_cb": n_cb, "k0": int(k0),
+                                      "f": bits_hex(f)})
+        dd = np.where(d < 0, 0, d)
+        cases.append({"codeword": f"bg{bg}", "bg": bg, "z": z, "k_prime": k_prime, "d": bits_hex(dd)})
+    write("crates/coding/testdata/ratematch.json",
+          {**header("py3gpp nrRateMatchLDPC._rateMatch with k0 and N_cb per TS 38.212 5.4.2.1"), "cases": cases})
+
+
 def main():
     rng = np.random.default_rng(SEED)
     prbs(rng)
@@ -183,6 +213,7 @@ def main():
     crc(rng)
     segmentation(rng)
     ldpc_encode(rng)
+    rate_match(rng)
 
 
 if __name__ == "__main__":

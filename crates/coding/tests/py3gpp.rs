@@ -85,3 +85,44 @@ fn ldpc_encoder_matches_py3gpp_for_all_51_lifting_sizes_and_both_graphs() {
         assert_eq!(d, want, "BG{} Z={}", bg.number(), z.value());
     }
 }
+
+#[test]
+fn rate_matching_matches_py3gpp_for_every_rv_qm_and_lbrm() {
+    use nrkit_coding::ldpc::RateMatch;
+    let v = load(include_str!("../testdata/ratematch.json"));
+    let cases = v["cases"].as_array().unwrap();
+    let codeword = |name: &str| {
+        cases
+            .iter()
+            .find(|c| c["codeword"] == name)
+            .expect("codeword entry")
+    };
+    let mut n_cases = 0;
+    let mut combos = std::collections::HashSet::new();
+    for c in cases.iter().filter(|c| c.get("rv").is_some()) {
+        let bg = BaseGraph::from_number(c["bg"].as_u64().unwrap() as u8).unwrap();
+        let z = LiftingSize::new(c["z"].as_u64().unwrap() as usize).unwrap();
+        let k_prime = c["k_prime"].as_u64().unwrap() as usize;
+        let tbs_lbrm = c["tbs_lbrm"].as_u64().map(|t| t as usize);
+        let rm = RateMatch::with_fillers(bg, z, k_prime, tbs_lbrm, 1).unwrap();
+        assert_eq!(rm.n_cb(), c["n_cb"].as_u64().unwrap() as usize);
+        let rv = c["rv"].as_u64().unwrap() as u8;
+        assert_eq!(rm.k0(rv).unwrap(), c["k0"].as_u64().unwrap() as usize);
+        let qm = c["qm"].as_u64().unwrap() as usize;
+        let e = c["e"].as_u64().unwrap() as usize;
+        let d = bits(&codeword(&format!("bg{}", bg.number()))["d"], rm.n());
+        let mut f = vec![0u8; e];
+        rm.rate_match(&d, rv, qm, &mut f).unwrap();
+        assert_eq!(
+            f,
+            bits(&c["f"], e),
+            "BG{} rv{rv} Qm{qm} E{e} lbrm={}",
+            bg.number(),
+            tbs_lbrm.is_some()
+        );
+        combos.insert((bg.number(), rv, qm, tbs_lbrm.is_some()));
+        n_cases += 1;
+    }
+    assert_eq!(n_cases, 192);
+    assert_eq!(combos.len(), 2 * 4 * 6 * 2);
+}

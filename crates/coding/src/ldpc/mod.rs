@@ -1,11 +1,14 @@
 //! LDPC coding of TS 38.212: base graphs and lifting sizes (§5.3.2), base-graph selection
-//! (§7.2.2), code-block segmentation (§5.2.2) and encoding (§5.3.2).
+//! (§7.2.2), code-block segmentation (§5.2.2), encoding (§5.3.2), rate matching and recovery
+//! with HARQ combining (§5.4.2).
 
 mod encoder;
+mod ratematch;
 mod segmentation;
 mod tables;
 
 pub use encoder::LdpcEncoder;
+pub use ratematch::{e_for_block, RateMatch, FILLER_LLR};
 pub use segmentation::{segment, Segmentation};
 
 use nrkit_core::Error;
