@@ -115,7 +115,7 @@ impl RateMatch {
                 qm,
             ));
         }
-        if e == 0 || e % qm != 0 {
+        if e == 0 || !e.is_multiple_of(qm) {
             return Err(Error::invalid(
                 "E",
                 format!("a positive multiple of Q_m = {qm}"),
