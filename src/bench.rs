@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use nrkit_coding::crc::{Crc, CrcPoly};
-use nrkit_coding::ldpc::{BaseGraph, LdpcEncoder, LiftingSize};
+use nrkit_coding::ldpc::{BaseGraph, DecoderConfig, LdpcDecoder, LdpcEncoder, LiftingSize};
 use nrkit_core::{gold::GoldSequence, rng, Numerology, C32};
 use nrkit_dsp::{Direction, FftEngine, Isa, VectorKernels};
 use nrkit_phy::modulation::{map, Demapper, Modulation};
@@ -29,6 +29,7 @@ pub const KERNELS: &[&str] = &[
     "ci16_to_cf32",
     "crc",
     "ldpc_encode",
+    "ldpc_decode",
 ];
 
 /// The NR FFT sizes benchmarked.
@@ -408,6 +409,45 @@ pub fn run(
                 Isa::Scalar,
                 ns,
                 enc.k() as f64,
+                "Mbit/s",
+            ));
+        }
+    }
+    if want("ldpc_decode") {
+        // The comparison cases of the channel-coding issue: K = 22·Z (BG1) or 10·Z (BG2)
+        // information bits, the first E coded bits received (first 2·Z systematic punctured),
+        // random LLRs so that every iteration runs.
+        let z = 384;
+        for (bg, e_over_z) in [
+            (BaseGraph::Bg1, 24usize),
+            (BaseGraph::Bg1, 66),
+            (BaseGraph::Bg2, 12),
+            (BaseGraph::Bg2, 50),
+        ] {
+            progress(&format!("ldpc_decode/bg{}/e{e_over_z}z", bg.number()));
+            let dec = LdpcDecoder::new(bg, LiftingSize::new(z)?)?;
+            let mut r = rng::stream(8, e_over_z as u64);
+            let mut soft = vec![0f32; dec.n()];
+            for v in soft.iter_mut().take(e_over_z * z) {
+                *v = (rng::normal(&mut r) * 4.0) as f32;
+            }
+            let cfg = DecoderConfig {
+                max_iterations: 6,
+                early_stop: false,
+                llr_scale: 4.0,
+            };
+            let mut c = vec![0u8; dec.k()];
+            let ns = time_op(budget, || {
+                black_box(dec.decode(black_box(&soft), &cfg, &mut c).expect("sized"));
+            });
+            let rate = dec.k() as f64 / (e_over_z * z) as f64;
+            out.push(result(
+                "ldpc_decode",
+                json!({"bg": bg.number(), "z": z, "rate": (rate * 1000.0).round() / 1000.0,
+                       "max_iterations": 6, "early_stop": false, "decoder": "layered normalized min-sum i16"}),
+                Isa::Scalar,
+                ns,
+                dec.k() as f64,
                 "Mbit/s",
             ));
         }

@@ -2,11 +2,13 @@
 //! (§7.2.2), code-block segmentation (§5.2.2), encoding (§5.3.2), rate matching and recovery
 //! with HARQ combining (§5.4.2).
 
+mod decoder;
 mod encoder;
 mod ratematch;
 mod segmentation;
 mod tables;
 
+pub use decoder::{sum_product_reference, DecodeOutcome, DecoderConfig, LdpcDecoder};
 pub use encoder::LdpcEncoder;
 pub use ratematch::{e_for_block, RateMatch, FILLER_LLR};
 pub use segmentation::{segment, Segmentation};
