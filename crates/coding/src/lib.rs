@@ -2,7 +2,11 @@
 //!
 //! * [`crc`]: the CRCs of §5.1 (6, 11, 16, 24A, 24B, 24C) on bit slices and byte buffers.
 //! * [`ldpc`]: LDPC base graphs and lifting sizes (§5.3.2), base-graph selection (§7.2.2),
-//!   code-block segmentation (§5.2.2) and the quasi-cyclic encoder (§5.3.2).
+//!   code-block segmentation (§5.2.2), the quasi-cyclic encoder (§5.3.2), rate matching and
+//!   recovery with HARQ combining (§5.4.2), a layered min-sum decoder and a sum-product
+//!   reference.
+//! * [`dlsch`]: the DL-SCH/UL-SCH chain (§7.2, §6.2) from transport block to coded bits and
+//!   back to a CRC-checked transport block.
 //!
 //! Bits are `u8` 0/1, transmitted order first. Filler bits (the `<NULL>` of the spec) are
 //! not stored as a third value: a code block records how many it carries (always at the end
@@ -11,4 +15,5 @@
 #![forbid(unsafe_code)]
 
 pub mod crc;
+pub mod dlsch;
 pub mod ldpc;
