@@ -4,7 +4,7 @@
 Usage: python3 scripts/make_vectors.py   (pip install py3gpp==0.6.0 numpy first)
 
 Writes crates/core/testdata/prbs.json, crates/phy/testdata/modulation.json,
-crates/phy/testdata/ofdm.json and crates/coding/testdata/{crc,segmentation,ldpc_encode}.json. Each file records the generator, its version and the seed.
+crates/phy/testdata/ofdm.json and crates/coding/testdata/{crc,segmentation,ldpc_encode,ratematch,polar}.json. Each file records the generator, its version and the seed.
 Floats are rounded to 9 significant digits (the tests compare at 1e-5 relative).
 """
 import json
@@ -205,6 +205,21 @@ def rate_match(rng):
           {**header("py3gpp nrRateMatchLDPC._rateMatch with k0 and N_cb per TS 38.212 5.4.2.1"), "cases": cases})
 
 
+def polar(rng):
+    # nrPolarEncode always uses N = 2^nmax and nrRateMatchPolar only repetition, so the cases
+    # are those where TS 38.212 5.3.1 also gives N = 512 and E >= N: the BCH (K = 56,
+    # E = 864) and DCI sizes at aggregation levels 8 and 16 (E = 864, 1728).
+    from py3gpp.nrPolarEncode import nrPolarEncode
+    from py3gpp.nrRateMatchPolar import nrRateMatchPolar
+    cases = []
+    for k, e in [(56, 864), (40, 864), (64, 1728), (100, 864), (140, 1728), (164, 864)]:
+        c = rng.integers(0, 2, k)
+        d = nrPolarEncode(c, e, nmax=9, iil=True)
+        f = nrRateMatchPolar(d, k, e)
+        cases.append({"k": k, "e": e, "n": len(d), "c": bits_hex(c), "d": bits_hex(d), "f": bits_hex(f)})
+    write("crates/coding/testdata/polar.json", {**header("nrPolarEncode(nmax=9, iil=True), nrRateMatchPolar"), "cases": cases})
+
+
 def main():
     rng = np.random.default_rng(SEED)
     prbs(rng)
@@ -214,6 +229,7 @@ def main():
     segmentation(rng)
     ldpc_encode(rng)
     rate_match(rng)
+    polar(rng)
 
 
 if __name__ == "__main__":

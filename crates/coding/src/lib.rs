@@ -5,6 +5,8 @@
 //!   code-block segmentation (§5.2.2), the quasi-cyclic encoder (§5.3.2), rate matching and
 //!   recovery with HARQ combining (§5.4.2), a layered min-sum decoder and a sum-product
 //!   reference.
+//! * [`polar`]: polar coding (§5.3.1) and rate matching (§5.4.1) for BCH, DCI and UCI, and a
+//!   CRC-aided SC-list decoder.
 //! * [`dlsch`]: the DL-SCH/UL-SCH chain (§7.2, §6.2) from transport block to coded bits and
 //!   back to a CRC-checked transport block.
 //!
@@ -17,3 +19,4 @@
 pub mod crc;
 pub mod dlsch;
 pub mod ldpc;
+pub mod polar;

@@ -126,3 +126,24 @@ fn rate_matching_matches_py3gpp_for_every_rv_qm_and_lbrm() {
     assert_eq!(n_cases, 192);
     assert_eq!(combos.len(), 2 * 4 * 6 * 2);
 }
+
+#[test]
+fn polar_encoding_and_rate_matching_match_py3gpp() {
+    use nrkit_coding::polar::PolarCode;
+    let v = load(include_str!("../testdata/polar.json"));
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 6);
+    for c in cases {
+        let k = c["k"].as_u64().unwrap() as usize;
+        let e = c["e"].as_u64().unwrap() as usize;
+        let code = PolarCode::new(k, e, 9, true, false).unwrap();
+        assert_eq!(code.n(), c["n"].as_u64().unwrap() as usize, "K={k} E={e}");
+        let info = bits(&c["c"], k);
+        let mut d = vec![0u8; code.n()];
+        code.encode(&info, &mut d).unwrap();
+        assert_eq!(d, bits(&c["d"], code.n()), "codeword K={k} E={e}");
+        let mut f = vec![0u8; e];
+        code.rate_match(&d, &mut f).unwrap();
+        assert_eq!(f, bits(&c["f"], e), "rate matching K={k} E={e}");
+    }
+}

@@ -1,0 +1,354 @@
+//! Polar coding, TS 38.212 §5.3.1 and rate matching §5.4.1, with a CRC-aided successive-
+//! cancellation list decoder ([`scl`]).
+//!
+//! Covered: mother-code length N (§5.3.1: n = max(min(n1, n2, n_max), 5)), the polar sequence
+//! (Table 5.3.1.2-1), frozen set including the bits frozen by puncturing or shortening
+//! (§5.4.1.1), the input interleaver I_IL (Table 5.3.1.1-1, K ≤ 164), the encoder d = u·G_N,
+//! sub-block interleaving (Table 5.4.1.1-1), bit selection by repetition, puncturing or
+//! shortening (§5.4.1.2), the coded-bit interleaver I_BIL (§5.4.1.3) and the inverse of all
+//! of it for LLRs. Parity-check bits (n_PC > 0, UCI with 12 ≤ K ≤ 19) are not implemented
+//! yet and are rejected with an error.
+//!
+//! Configurations: BCH (K = 56, E = 864, n_max = 9, I_IL on, I_BIL off), DCI (n_max = 9,
+//! I_IL on, I_BIL off), UCI (n_max = 10, I_IL off, I_BIL on).
+
+pub mod scl;
+mod sequence;
+
+use nrkit_core::Error;
+
+/// Π_IL^max of TS 38.212 Table 5.3.1.1-1 (K_IL^max = 164).
+const PI_IL_MAX: [u8; 164] = [
+    0, 2, 4, 7, 9, 14, 19, 20, 24, 25, 26, 28, 31, 34, 42, 45, 49, 50, 51, 53, 54, 56, 58, 59, 61,
+    62, 65, 66, 67, 69, 70, 71, 72, 76, 77, 81, 82, 83, 87, 88, 89, 91, 93, 95, 98, 101, 104, 106,
+    108, 110, 111, 113, 115, 118, 119, 120, 122, 123, 126, 127, 129, 132, 134, 138, 139, 140, 1, 3,
+    5, 8, 10, 15, 21, 27, 29, 32, 35, 43, 46, 52, 55, 57, 60, 63, 68, 73, 78, 84, 90, 92, 94, 96,
+    99, 102, 105, 107, 109, 112, 114, 116, 121, 124, 128, 130, 133, 135, 141, 6, 11, 16, 22, 30,
+    33, 36, 44, 47, 64, 74, 79, 85, 97, 100, 103, 117, 125, 131, 136, 142, 12, 17, 23, 37, 48, 75,
+    80, 86, 137, 143, 13, 18, 38, 144, 39, 145, 40, 146, 41, 147, 148, 149, 150, 151, 152, 153,
+    154, 155, 156, 157, 158, 159, 160, 161, 162, 163,
+];
+
+/// Sub-block interleaver pattern P(i) of TS 38.212 Table 5.4.1.1-1.
+const P_SUBBLOCK: [usize; 32] = [
+    0, 1, 2, 4, 3, 5, 6, 7, 8, 16, 9, 17, 10, 18, 11, 19, 12, 20, 13, 21, 14, 22, 15, 23, 24, 25,
+    26, 28, 27, 29, 30, 31,
+];
+
+/// How E relates to N (§5.4.1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// E ≥ N: the buffer is repeated.
+    Repetition,
+    /// E < N and K/E ≤ 7/16: the first N − E bits are not sent.
+    Puncturing,
+    /// E < N and K/E > 7/16: the last N − E bits are not sent (known zeros).
+    Shortening,
+}
+
+/// A polar code configuration (tables built once).
+#[derive(Debug, Clone)]
+pub struct PolarCode {
+    k: usize,
+    e: usize,
+    n: usize,
+    i_il: bool,
+    i_bil: bool,
+    selection: Selection,
+    /// Information bit positions in u, ascending.
+    info: Vec<usize>,
+    /// frozen[i] for i in 0..N.
+    frozen: Vec<bool>,
+    /// c'_k = c_{il[k]} (identity without I_IL).
+    il: Vec<usize>,
+    /// y_n = d_{j[n]} (sub-block interleaver).
+    j: Vec<usize>,
+    /// I_BIL: transmitted position of e_k (identity without I_BIL).
+    bil: Vec<usize>,
+}
+
+/// ⌈log2 x⌉ for x ≥ 1.
+fn ceil_log2(x: usize) -> u32 {
+    usize::BITS - (x - 1).leading_zeros()
+}
+
+impl PolarCode {
+    /// A code for K bits (payload plus CRC) in E coded bits. `n_max` is 9 (downlink) or 10
+    /// (uplink); `i_il` enables the input interleaver (downlink, K ≤ 164); `i_bil` the
+    /// coded-bit interleaver (uplink).
+    pub fn new(k: usize, e: usize, n_max: u32, i_il: bool, i_bil: bool) -> Result<Self, Error> {
+        if !(9..=10).contains(&n_max) {
+            return Err(Error::invalid("polar n_max", "9 or 10", n_max));
+        }
+        if k == 0 || k > 1 << n_max {
+            return Err(Error::invalid("polar K", format!("1..={}", 1 << n_max), k));
+        }
+        if i_il && k > 164 {
+            return Err(Error::invalid("polar K with I_IL", "<= 164", k));
+        }
+        if (12..=19).contains(&k) && i_bil {
+            return Err(Error::invalid(
+                "polar K",
+                "outside 12..=19 for uplink (parity-check bits are not implemented)",
+                k,
+            ));
+        }
+        if e < k || e > 8192 {
+            return Err(Error::invalid("polar E", format!("{k}..=8192"), e));
+        }
+        // §5.3.1: mother code length.
+        let cl = ceil_log2(e);
+        let n1 = if e * 8 <= 9 * (1 << (cl - 1)) && k * 16 < 9 * e {
+            cl - 1
+        } else {
+            cl
+        };
+        let n2 = ceil_log2(k * 8); // R_min = 1/8
+        let n_exp = n1.min(n2).min(n_max).max(5);
+        let n = 1usize << n_exp;
+        if k > n {
+            return Err(Error::invalid("polar K", format!("<= N = {n}"), k));
+        }
+        // Sub-block interleaver J(n).
+        let j: Vec<usize> = (0..n)
+            .map(|m| {
+                let i = 32 * m / n;
+                P_SUBBLOCK[i] * (n / 32) + m % (n / 32)
+            })
+            .collect();
+        let selection = if e >= n {
+            Selection::Repetition
+        } else if 16 * k <= 7 * e {
+            Selection::Puncturing
+        } else {
+            Selection::Shortening
+        };
+        // §5.4.1.1 Q_F,tmp.
+        let mut pre_frozen = vec![false; n];
+        match selection {
+            Selection::Repetition => {}
+            Selection::Puncturing => {
+                for &jj in &j[..n - e] {
+                    pre_frozen[jj] = true;
+                }
+                // ⌈3N/4 − E/2⌉ = ⌈(3N − 2E)/4⌉ if E ≥ 3N/4, else ⌈9N/16 − E/4⌉ = ⌈(9N − 4E)/16⌉.
+                let t = if 4 * e >= 3 * n {
+                    (3 * n).saturating_sub(2 * e).div_ceil(4)
+                } else {
+                    (9 * n).saturating_sub(4 * e).div_ceil(16)
+                };
+                for f in pre_frozen.iter_mut().take(t) {
+                    *f = true;
+                }
+            }
+            Selection::Shortening => {
+                for &jj in &j[e..] {
+                    pre_frozen[jj] = true;
+                }
+            }
+        }
+        // Q_I: the K most reliable positions of Q_0^{N-1} not pre-frozen.
+        let mut info: Vec<usize> = sequence::Q
+            .iter()
+            .rev()
+            .map(|&q| usize::from(q))
+            .filter(|&q| q < n && !pre_frozen[q])
+            .take(k)
+            .collect();
+        if info.len() < k {
+            return Err(Error::invalid(
+                "polar K",
+                "fewer than the unfrozen positions",
+                k,
+            ));
+        }
+        info.sort_unstable();
+        let mut frozen = vec![true; n];
+        for &i in &info {
+            frozen[i] = false;
+        }
+        let il: Vec<usize> = if i_il {
+            PI_IL_MAX
+                .iter()
+                .map(|&p| usize::from(p))
+                .filter(|&p| p >= 164 - k)
+                .map(|p| p - (164 - k))
+                .collect()
+        } else {
+            (0..k).collect()
+        };
+        let bil = if i_bil {
+            Self::bil_pattern(e)
+        } else {
+            (0..e).collect()
+        };
+        Ok(PolarCode {
+            k,
+            e,
+            n,
+            i_il,
+            i_bil,
+            selection,
+            info,
+            frozen,
+            il,
+            j,
+            bil,
+        })
+    }
+
+    /// Coded-bit interleaver (§5.4.1.3): triangular write by rows, read by columns;
+    /// returns the output position of each e_k.
+    fn bil_pattern(e: usize) -> Vec<usize> {
+        let mut t = 0;
+        while t * (t + 1) / 2 < e {
+            t += 1;
+        }
+        // v[i][j] for i + j < t, filled row by row with k < E.
+        let mut cell = vec![vec![usize::MAX; t]; t];
+        let mut k = 0;
+        for (i, row) in cell.iter_mut().enumerate() {
+            for v in row.iter_mut().take(t - i) {
+                if k < e {
+                    *v = k;
+                }
+                k += 1;
+            }
+        }
+        let mut pos = vec![0usize; e];
+        let mut out = 0;
+        for jcol in 0..t {
+            for row in cell.iter().take(t - jcol) {
+                let v = row[jcol];
+                if v != usize::MAX {
+                    pos[v] = out;
+                    out += 1;
+                }
+            }
+        }
+        pos
+    }
+
+    /// K.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// E.
+    pub fn e(&self) -> usize {
+        self.e
+    }
+
+    /// Mother code length N.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Repetition, puncturing or shortening.
+    pub fn selection(&self) -> Selection {
+        self.selection
+    }
+
+    /// Information positions in u, ascending.
+    pub fn info_positions(&self) -> &[usize] {
+        &self.info
+    }
+
+    /// Frozen flags of u.
+    pub fn frozen(&self) -> &[bool] {
+        &self.frozen
+    }
+
+    /// Whether I_IL is on.
+    pub fn input_interleaved(&self) -> bool {
+        self.i_il
+    }
+
+    /// Whether I_BIL is on.
+    pub fn bit_interleaved(&self) -> bool {
+        self.i_bil
+    }
+
+    /// Polar transform in place: x = u·G_N (G_N = F^{⊗n}, F = [[1,0],[1,1]]).
+    pub(crate) fn transform(x: &mut [u8]) {
+        let n = x.len();
+        let mut h = 1;
+        while h < n {
+            for blk in (0..n).step_by(2 * h) {
+                for i in blk..blk + h {
+                    x[i] ^= x[i + h];
+                }
+            }
+            h *= 2;
+        }
+    }
+
+    /// Encodes K bits `c` into the N-bit codeword d (§5.3.1).
+    pub fn encode(&self, c: &[u8], d: &mut [u8]) -> Result<(), Error> {
+        Error::check_len("polar input (K bits)", self.k, c.len())?;
+        Error::check_len("polar codeword (N bits)", self.n, d.len())?;
+        d.fill(0);
+        for (t, &pos) in self.info.iter().enumerate() {
+            d[pos] = c[self.il[t]] & 1;
+        }
+        Self::transform(d);
+        Ok(())
+    }
+
+    /// Rate-matches the N-bit codeword `d` into E bits `f` (§5.4.1).
+    pub fn rate_match(&self, d: &[u8], f: &mut [u8]) -> Result<(), Error> {
+        Error::check_len("polar codeword (N bits)", self.n, d.len())?;
+        Error::check_len("polar output (E bits)", self.e, f.len())?;
+        let y = |m: usize| d[self.j[m]];
+        for k in 0..self.e {
+            let v = match self.selection {
+                Selection::Repetition => y(k % self.n),
+                Selection::Puncturing => y(k + self.n - self.e),
+                Selection::Shortening => y(k),
+            };
+            f[self.bil[k]] = v;
+        }
+        Ok(())
+    }
+
+    /// Encodes and rate-matches: K bits → E bits.
+    pub fn encode_rm(&self, c: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut d = vec![0u8; self.n];
+        self.encode(c, &mut d)?;
+        let mut f = vec![0u8; self.e];
+        self.rate_match(&d, &mut f)?;
+        Ok(f)
+    }
+
+    /// Rate recovery: E LLRs (positive ⇒ 0) → N LLRs of d. Repetitions are summed,
+    /// punctured bits get 0 (unknown) and shortened bits a large positive LLR (known 0).
+    pub fn rate_recover(&self, f: &[f32], d_llr: &mut [f32]) -> Result<(), Error> {
+        Error::check_len("polar LLRs (E)", self.e, f.len())?;
+        Error::check_len("polar LLR output (N)", self.n, d_llr.len())?;
+        let mut y = vec![0f32; self.n];
+        if self.selection == Selection::Shortening {
+            for v in &mut y[self.e..] {
+                *v = 1.0e4;
+            }
+        }
+        for k in 0..self.e {
+            let v = f[self.bil[k]];
+            match self.selection {
+                Selection::Repetition => y[k % self.n] += v,
+                Selection::Puncturing => y[k + self.n - self.e] = v,
+                Selection::Shortening => y[k] = v,
+            }
+        }
+        for (m, &v) in y.iter().enumerate() {
+            d_llr[self.j[m]] = v;
+        }
+        Ok(())
+    }
+
+    /// The K bits c from the decoded u (undoing I_IL).
+    pub(crate) fn extract(&self, u: &[u8], c: &mut [u8]) {
+        for (t, &pos) in self.info.iter().enumerate() {
+            c[self.il[t]] = u[pos];
+        }
+    }
+}
