@@ -30,6 +30,7 @@ pub const KERNELS: &[&str] = &[
     "crc",
     "ldpc_encode",
     "ldpc_decode",
+    "polar_decode",
 ];
 
 /// The NR FFT sizes benchmarked.
@@ -448,6 +449,41 @@ pub fn run(
                 Isa::Scalar,
                 ns,
                 dec.k() as f64,
+                "Mbit/s",
+            ));
+        }
+    }
+    if want("polar_decode") {
+        use nrkit_coding::polar::{scl::SclDecoder, PolarCode};
+        // BCH: K = 56 (32 payload + CRC24C), E = 864, CA-SCL.
+        let crc = Crc::new(CrcPoly::Crc24C);
+        let code = PolarCode::new(56, 864, 9, true, false)?;
+        let mut c = vec![0u8; 32];
+        rng::fill_bits(&mut rng::stream(9, 0), &mut c);
+        crc.attach_bits(&mut c);
+        let f = code.encode_rm(&c)?;
+        let mut r = rng::stream(9, 1);
+        let llr: Vec<f32> = f
+            .iter()
+            .map(|&b| (if b == 0 { 1.0 } else { -1.0 }) + (rng::normal(&mut r) * 0.7) as f32)
+            .collect();
+        let mut d = vec![0f32; code.n()];
+        code.rate_recover(&llr, &mut d)?;
+        for list in [1usize, 8] {
+            progress(&format!("polar_decode/bch/l{list}"));
+            let dec = SclDecoder::new(code.clone(), list)?;
+            let ns = time_op(budget, || {
+                black_box(
+                    dec.decode(black_box(&d), |b| crc.check_bits(b))
+                        .expect("sized"),
+                );
+            });
+            out.push(result(
+                "polar_decode",
+                json!({"config": "bch", "k": 56, "e": 864, "n": 512, "list": list}),
+                Isa::Scalar,
+                ns,
+                56.0,
                 "Mbit/s",
             ));
         }
