@@ -425,32 +425,35 @@ pub fn run(
             (BaseGraph::Bg2, 12),
             (BaseGraph::Bg2, 50),
         ] {
-            progress(&format!("ldpc_decode/bg{}/e{e_over_z}z", bg.number()));
-            let dec = LdpcDecoder::new(bg, LiftingSize::new(z)?)?;
-            let mut r = rng::stream(8, e_over_z as u64);
-            let mut soft = vec![0f32; dec.n()];
-            for v in soft.iter_mut().take(e_over_z * z) {
-                *v = (rng::normal(&mut r) * 4.0) as f32;
+            for &isa in &opts.isas {
+                progress(&format!("ldpc_decode/{isa}/bg{}/e{e_over_z}z", bg.number()));
+                let dec = LdpcDecoder::with_isa(bg, LiftingSize::new(z)?, isa)?;
+                let mut r = rng::stream(8, e_over_z as u64);
+                let mut soft = vec![0f32; dec.n()];
+                for v in soft.iter_mut().take(e_over_z * z) {
+                    *v = (rng::normal(&mut r) * 4.0) as f32;
+                }
+                let cfg = DecoderConfig {
+                    max_iterations: 6,
+                    early_stop: false,
+                    llr_scale: 4.0,
+                };
+                let mut c = vec![0u8; dec.k()];
+                let ns = time_op(budget, || {
+                    black_box(dec.decode(black_box(&soft), &cfg, &mut c).expect("sized"));
+                });
+                let rate = dec.k() as f64 / (e_over_z * z) as f64;
+                out.push(result(
+                    "ldpc_decode",
+                    json!({"bg": bg.number(), "z": z, "rate": (rate * 1000.0).round() / 1000.0,
+                           "max_iterations": 6, "early_stop": false,
+                           "decoder": "layered normalized min-sum i16"}),
+                    isa,
+                    ns,
+                    dec.k() as f64,
+                    "Mbit/s",
+                ));
             }
-            let cfg = DecoderConfig {
-                max_iterations: 6,
-                early_stop: false,
-                llr_scale: 4.0,
-            };
-            let mut c = vec![0u8; dec.k()];
-            let ns = time_op(budget, || {
-                black_box(dec.decode(black_box(&soft), &cfg, &mut c).expect("sized"));
-            });
-            let rate = dec.k() as f64 / (e_over_z * z) as f64;
-            out.push(result(
-                "ldpc_decode",
-                json!({"bg": bg.number(), "z": z, "rate": (rate * 1000.0).round() / 1000.0,
-                       "max_iterations": 6, "early_stop": false, "decoder": "layered normalized min-sum i16"}),
-                Isa::Scalar,
-                ns,
-                dec.k() as f64,
-                "Mbit/s",
-            ));
         }
     }
     if want("polar_decode") {

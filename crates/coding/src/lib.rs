@@ -14,7 +14,7 @@
 //! not stored as a third value: a code block records how many it carries (always at the end
 //! of its systematic part), and the encoder treats them as 0.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod crc;
 pub mod dlsch;

@@ -4,6 +4,7 @@
 
 mod decoder;
 mod encoder;
+mod layer;
 mod ratematch;
 mod segmentation;
 mod tables;
