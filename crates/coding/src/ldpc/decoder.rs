@@ -1,7 +1,8 @@
 //! LDPC decoders for the codes of TS 38.212 §5.3.2.
 //!
-//! * [`LdpcDecoder`]: layered normalized min-sum in 16-bit fixed point (α ≈ 3/4 applied as
-//!   m − ⌊m/4⌋, saturating arithmetic, values kept within ±16000). Messages are stored per
+//! * [`LdpcDecoder`]: layered normalized min-sum in 16-bit fixed point (α = 3/4, or 5/8 when
+//!   fewer than half the received columns are systematic (R < 1/2), both exact shifts;
+//!   saturating arithmetic, values kept within ±16000). Messages are stored per
 //!   edge over the lifting dimension and every loop runs over contiguous Z ranges (the
 //!   rotation as two slices); the layer update is one body compiled for scalar, AVX2 and
 //!   AVX-512BW (module `layer`), so every ISA gives bit-identical results.
@@ -22,6 +23,10 @@ use nrkit_dsp::Isa;
 use super::layer;
 use super::{BaseGraph, LiftingSize};
 
+/// Largest magnitude of a quantized input LLR (a quarter of the internal saturation bound,
+/// leaving room for the check-node messages).
+pub const INPUT_LIMIT: f32 = 4000.0;
+
 /// Result of one decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeOutcome {
@@ -39,7 +44,7 @@ pub struct DecoderConfig {
     /// Stop as soon as the syndrome is zero.
     pub early_stop: bool,
     /// LLR → fixed-point scale (input LLRs are multiplied by this, rounded and saturated to
-    /// ±127 before decoding).
+    /// ±[`INPUT_LIMIT`] before decoding); 8 gives 1/8-LLR resolution.
     pub llr_scale: f32,
 }
 
@@ -48,7 +53,7 @@ impl Default for DecoderConfig {
         DecoderConfig {
             max_iterations: 10,
             early_stop: true,
-            llr_scale: 4.0,
+            llr_scale: 8.0,
         }
     }
 }
@@ -137,7 +142,7 @@ impl LdpcDecoder {
         // APP LLRs for the used columns, punctured 2Z first.
         let mut app = vec![0i16; n_cols * z];
         for (a, &v) in app[2 * z..].iter_mut().zip(soft) {
-            *a = (v * cfg.llr_scale).round().clamp(-127.0, 127.0) as i16;
+            *a = (v * cfg.llr_scale).round().clamp(-INPUT_LIMIT, INPUT_LIMIT) as i16;
         }
         let rows = &self.rows[..n_rows];
         let offsets: Vec<usize> = rows
@@ -152,6 +157,8 @@ impl LdpcDecoder {
         let mut msg = vec![0i16; n_edges * z];
         let max_deg = rows.iter().map(|r| r.len()).max().unwrap_or(0);
         let mut work = layer::Work::new(max_deg, z);
+        // Code rate seen by the decoder: systematic over transmitted columns.
+        let low_rate = 2 * self.kb < self.kb - 2 + n_rows;
         let mut iterations = 0;
         let mut success = false;
         for _ in 0..cfg.max_iterations {
@@ -161,6 +168,7 @@ impl LdpcDecoder {
                     self.isa,
                     row,
                     z,
+                    low_rate,
                     &mut app,
                     &mut msg[off..off + row.len() * z],
                     &mut work,

@@ -8,9 +8,10 @@ use super::{body, Work};
 pub(crate) unsafe fn update(
     row: &[(usize, usize)],
     z: usize,
+    low_rate: bool,
     app: &mut [i16],
     msg: &mut [i16],
     w: &mut Work,
 ) {
-    body(row, z, app, msg, w)
+    body(row, z, low_rate, app, msg, w)
 }
