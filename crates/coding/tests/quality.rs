@@ -28,9 +28,7 @@ fn bpsk_llrs(bits: &[u8], snr_db: f64, r: &mut impl rand::Rng) -> Vec<f32> {
 /// (min-sum block errors, sum-product block errors) over `frames` at `snr_db`
 /// (min-sum evaluated at `snr_db + ms_offset_db` on its own noise).
 fn ldpc_bler(
-    bg: BaseGraph,
-    z: usize,
-    e: usize,
+    (bg, z, e): (BaseGraph, usize, usize),
     snr_db: f64,
     ms_offset_db: f64,
     frames: usize,
@@ -93,7 +91,7 @@ fn assert_loss_at_most(
     frames: usize,
 ) {
     for (i, &s) in points.iter().enumerate() {
-        let (ms, sp) = ldpc_bler(bg, z, e, s, offset_db, frames, 100 + i as u64, true);
+        let (ms, sp) = ldpc_bler((bg, z, e), s, offset_db, frames, 100 + i as u64, true);
         assert!(
             sp > 0,
             "{bg:?} Z={z} E={e}: sum-product made no errors at {s} dB; the point is off the waterfall"
@@ -155,7 +153,7 @@ fn calibrate() {
     ] {
         for s in pts {
             let t = std::time::Instant::now();
-            let (ms, sp) = ldpc_bler(bg, z, e, s, 0.0, 40, 1, true);
+            let (ms, sp) = ldpc_bler((bg, z, e), s, 0.0, 40, 1, true);
             eprintln!(
                 "{bg:?} Z={z} E={e} {s} dB: min-sum {ms}/40 sum-product {sp}/40 ({:?})",
                 t.elapsed()
