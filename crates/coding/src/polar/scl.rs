@@ -1,6 +1,7 @@
 //! CRC-aided successive-cancellation list (CA-SCL) decoding of the codes of [`super`].
 //!
-//! LLR-domain SC on the code tree of d = u·G_N: a node of size n passes
+//! LLR-domain SC on the code tree of d = u·G_N (all-frozen and all-information subtrees are
+//! decided in one step, as in fast SSCL): a node of size n passes
 //! f(a, b) = sign(a)·sign(b)·min(|a|, |b|) of its two halves to its left child and
 //! g(a, b, β) = b + (1 − 2β)·a to its right child, and returns β = (β_L ⊕ β_R, β_R). Each
 //! information bit forks every path; the L paths of smallest metric survive, with the
@@ -48,6 +49,8 @@ pub struct SclDecoder {
     code: PolarCode,
     list: usize,
     m: usize,
+    /// frozen_prefix[i] = number of frozen bits among u_0 … u_{i−1}.
+    frozen_prefix: Vec<usize>,
 }
 
 impl SclDecoder {
@@ -57,7 +60,16 @@ impl SclDecoder {
             return Err(Error::invalid("polar list size", "1..=32", list));
         }
         let m = code.n().trailing_zeros() as usize;
-        Ok(SclDecoder { code, list, m })
+        let mut frozen_prefix = vec![0usize; code.n() + 1];
+        for (i, &f) in code.frozen().iter().enumerate() {
+            frozen_prefix[i + 1] = frozen_prefix[i] + usize::from(f);
+        }
+        Ok(SclDecoder {
+            code,
+            list,
+            m,
+            frozen_prefix,
+        })
     }
 
     /// The code.
@@ -103,8 +115,17 @@ impl SclDecoder {
 
     fn node(&self, paths: &mut Vec<Path>, depth: usize, u_off: usize) {
         let n = self.code.n() >> depth;
+        let frozen = self.frozen_prefix[u_off + n] - self.frozen_prefix[u_off];
+        if frozen == n {
+            self.rate0(paths, depth, u_off);
+            return;
+        }
         if n == 1 {
             self.leaf(paths, depth, u_off);
+            return;
+        }
+        if frozen == 0 {
+            self.rate1(paths, depth, u_off);
             return;
         }
         let half = n / 2;
@@ -129,6 +150,85 @@ impl SclDecoder {
                 p.beta[po + i] = bl ^ br;
                 p.beta[po + half + i] = br;
             }
+        }
+    }
+
+    /// All-frozen subtree: x = 0; each negative LLR costs its magnitude (the max-log path
+    /// metric of the subtree's SC decisions, computed from the node's LLRs directly).
+    fn rate0(&self, paths: &mut [Path], depth: usize, u_off: usize) {
+        let n = self.code.n() >> depth;
+        let at = self.off(depth);
+        for p in paths.iter_mut() {
+            let pen: f32 = p.llr[at..at + n]
+                .iter()
+                .filter(|&&l| l < 0.0)
+                .map(|l| -l)
+                .sum();
+            p.pm += pen;
+            p.beta[at..at + n].fill(0);
+            p.u[u_off..u_off + n].fill(0);
+        }
+    }
+
+    /// All-information subtree: hard decisions, then forks that flip the min(L − 1, n) least
+    /// reliable positions one at a time (each flip costs |LLR|).
+    fn rate1(&self, paths: &mut Vec<Path>, depth: usize, u_off: usize) {
+        let n = self.code.n() >> depth;
+        let at = self.off(depth);
+        // Per path: hard decisions into beta and the reliability order of its positions.
+        let mut orders: Vec<Vec<usize>> = Vec::with_capacity(paths.len());
+        for p in paths.iter_mut() {
+            for i in 0..n {
+                p.beta[at + i] = u8::from(p.llr[at + i] < 0.0);
+            }
+            let mut idx: Vec<usize> = (0..n).collect();
+            idx.sort_by(|&a, &b| p.llr[at + a].abs().total_cmp(&p.llr[at + b].abs()));
+            idx.truncate((self.list - 1).min(n));
+            orders.push(idx);
+        }
+        let flips = (self.list - 1).min(n);
+        for step in 0..flips {
+            // Candidates: keep (no cost) or flip the step-th least reliable position.
+            let mut cand: Vec<(usize, bool, f32)> = Vec::with_capacity(2 * paths.len());
+            for (i, p) in paths.iter().enumerate() {
+                let pos = orders[i][step];
+                cand.push((i, false, p.pm));
+                cand.push((i, true, p.pm + p.llr[at + pos].abs()));
+            }
+            if cand.len() > self.list {
+                cand.sort_by(|a, b| a.2.total_cmp(&b.2));
+                cand.truncate(self.list);
+            }
+            let mut counts = vec![0usize; paths.len()];
+            for &(pi, _, _) in &cand {
+                counts[pi] += 1;
+            }
+            let mut taken: Vec<Option<Path>> = paths.drain(..).map(Some).collect();
+            let mut next = Vec::with_capacity(cand.len());
+            let mut next_orders = Vec::with_capacity(cand.len());
+            cand.sort_by_key(|c| (c.0, c.1));
+            for (pi, flip, pm) in cand {
+                counts[pi] -= 1;
+                let mut p = if counts[pi] == 0 {
+                    taken[pi].take().expect("moved once")
+                } else {
+                    taken[pi].as_ref().expect("present").clone()
+                };
+                if flip {
+                    p.beta[at + orders[pi][step]] ^= 1;
+                }
+                p.pm = pm;
+                next.push(p);
+                next_orders.push(orders[pi].clone());
+            }
+            *paths = next;
+            orders = next_orders;
+        }
+        // u of the subtree = β·G_n (G_n is its own inverse).
+        for p in paths.iter_mut() {
+            let (beta, u) = (&p.beta[at..at + n], &mut p.u[u_off..u_off + n]);
+            u.copy_from_slice(beta);
+            PolarCode::transform(u);
         }
     }
 
