@@ -4,7 +4,7 @@
 Usage: python3 scripts/make_vectors.py   (pip install py3gpp==0.6.0 numpy first)
 
 Writes crates/core/testdata/prbs.json, crates/phy/testdata/modulation.json,
-crates/phy/testdata/ofdm.json and crates/coding/testdata/{crc,segmentation,ldpc_encode,ratematch,polar}.json. Each file records the generator, its version and the seed.
+crates/phy/testdata/ofdm.json, crates/phy/testdata/ssb.json and crates/coding/testdata/{crc,segmentation,ldpc_encode,ratematch,polar}.json. Each file records the generator, its version and the seed.
 Floats are rounded to 9 significant digits (the tests compare at 1e-5 relative).
 """
 import json
@@ -220,6 +220,44 @@ def polar(rng):
     write("crates/coding/testdata/polar.json", {**header("nrPolarEncode(nmax=9, iil=True), nrRateMatchPolar"), "cases": cases})
 
 
+def ssb(rng):
+    # PSS/SSS/PBCH DMRS sequences, the SSB index maps, the BCH (nrBCH: MIB bits with the
+    # SFN MSBs in a_1..a_6, k_SSB < 16 / SSB index < 8 since nrBCH leaves those bits 0) and
+    # the PBCH symbols (nrPBCH).
+    from py3gpp.nrPSS import nrPSS
+    from py3gpp.nrSSS import nrSSS
+    from py3gpp.nrPBCHDMRS import nrPBCHDMRS
+    from py3gpp.nrPBCHDMRSIndices import nrPBCHDMRSIndices
+    from py3gpp.nrPBCHIndices import nrPBCHIndices
+    from py3gpp.nrSSSIndices import nrSSSIndices
+    from py3gpp.nrPSSIndices import nrPSSIndices
+    from py3gpp.nrBCH import nrBCH
+    from py3gpp.nrPBCH import nrPBCH
+    pcis = [0, 1, 2, 3, 111, 335, 336, 337, 500, 671, 672, 1000, 1007]
+    pss = [{"n_id_2": n, "d": [int(x) for x in nrPSS(n)]} for n in range(3)]
+    sss = [{"pci": n, "d": [int(x) for x in nrSSS(n)]} for n in pcis]
+    dmrs = [{"pci": n, "i_bar": i, "r": cplx(nrPBCHDMRS(n, i))} for n in pcis[::3] for i in range(8)]
+    idx = [{"pci": n, "pss": [int(x) for x in nrPSSIndices()], "sss": [int(x) for x in nrSSSIndices()],
+            "dmrs": [int(x) for x in nrPBCHDMRSIndices(n)], "pbch": [int(x) for x in nrPBCHIndices(n)]}
+           for n in range(4)]
+    bch = []
+    for pci, sfn, hrf, lmax, ssb_idx in [(0, 0, 0, 8, 0), (0, 10, 0, 8, 3), (321, 10, 1, 8, 7), (1007, 1023, 1, 4, 2),
+                                         (17, 517, 0, 4, 1), (500, 256, 1, 64, 5), (42, 3, 0, 64, 0), (999, 700, 0, 8, 6)]:
+        mib = rng.integers(0, 2, 24)
+        mib[0] = 0
+        for i in range(6):
+            mib[1 + i] = (sfn >> (9 - i)) & 1
+        mib[8] = 0  # k_SSB < 16
+        cw = nrBCH(mib, sfn, hrf, lmax, 0, pci)
+        v = ssb_idx & (3 if lmax == 4 else 7)
+        sym = nrPBCH(pci, v, cw)
+        bch.append({"pci": pci, "sfn": sfn, "hrf": hrf, "l_max": lmax, "ssb_index": ssb_idx,
+                    "mib": bits_hex(mib), "coded": bits_hex(cw), "v": v, "pbch": cplx(sym)})
+    write("crates/phy/testdata/ssb.json",
+          {**header("nrPSS, nrSSS, nrPBCHDMRS, nrPSSIndices, nrSSSIndices, nrPBCHDMRSIndices, nrPBCHIndices, nrBCH, nrPBCH"),
+           "pss": pss, "sss": sss, "dmrs": dmrs, "indices": idx, "bch": bch})
+
+
 def main():
     rng = np.random.default_rng(SEED)
     prbs(rng)
@@ -230,6 +268,7 @@ def main():
     ldpc_encode(rng)
     rate_match(rng)
     polar(rng)
+    ssb(rng)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 //! * [`ofdm`]: OFDM modulation/demodulation of whole slots for every numerology
 //!   (TS 38.211 §5.3.1) with optional §5.4 phase compensation.
 //! * [`modulation`]: modulation mapping (TS 38.211 §5.1) and max-log soft demapping.
+//! * [`ssb`]: SS/PBCH blocks: PSS, SSS, PBCH DMRS, MIB/BCH/PBCH, burst sets, generation.
 //!
 //! `phy` never touches files or devices.
 #![deny(missing_docs)]
@@ -13,6 +14,7 @@
 pub mod grid;
 pub mod modulation;
 pub mod ofdm;
+pub mod ssb;
 
 pub use grid::ResourceGrid;
 pub use modulation::Modulation;

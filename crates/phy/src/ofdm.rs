@@ -183,16 +183,24 @@ impl Ofdm {
         self.cp[l_in_subframe % self.cp.len()]
     }
 
-    fn symbol_in_subframe(&self, first_slot: usize, s: usize) -> usize {
-        let num = self.cfg.numerology;
-        let first = (first_slot % num.slots_per_subframe()) * num.symbols_per_slot();
-        (first + s) % num.symbols_per_subframe()
+    fn first_symbol(&self, first_slot: usize) -> usize {
+        first_slot * self.cfg.numerology.symbols_per_slot()
+    }
+
+    fn symbol_in_subframe(&self, first_symbol: usize, s: usize) -> usize {
+        (first_symbol + s) % self.cfg.numerology.symbols_per_subframe()
     }
 
     /// Samples spanned by `n_symbols` symbols starting at symbol 0 of `first_slot`.
     pub fn samples_for(&self, first_slot: usize, n_symbols: usize) -> usize {
+        self.samples_for_at(self.first_symbol(first_slot), n_symbols)
+    }
+
+    /// Samples spanned by `n_symbols` symbols starting at symbol `first_symbol` (counted
+    /// from any subframe start).
+    pub fn samples_for_at(&self, first_symbol: usize, n_symbols: usize) -> usize {
         (0..n_symbols)
-            .map(|s| self.cfg.fft_size + self.cp[self.symbol_in_subframe(first_slot, s)])
+            .map(|s| self.cfg.fft_size + self.cp[self.symbol_in_subframe(first_symbol, s)])
             .sum()
     }
 
@@ -204,12 +212,23 @@ impl Ofdm {
         first_slot: usize,
         out: &mut Vec<C32>,
     ) -> Result<(), Error> {
+        self.modulate_at(grid, self.first_symbol(first_slot), out)
+    }
+
+    /// Like [`Ofdm::modulate`], the first column being symbol `first_symbol` (counted from
+    /// any subframe start; it sets the CP lengths and the §5.4 phases).
+    pub fn modulate_at(
+        &mut self,
+        grid: ArrayView2<'_, C32>,
+        first_symbol: usize,
+        out: &mut Vec<C32>,
+    ) -> Result<(), Error> {
         Error::check_len("grid subcarriers", self.k, grid.nrows())?;
         let n = self.cfg.fft_size;
         let half = self.k / 2;
-        out.reserve(self.samples_for(first_slot, grid.ncols()));
+        out.reserve(self.samples_for_at(first_symbol, grid.ncols()));
         for (s, column) in grid.columns().into_iter().enumerate() {
-            let l = self.symbol_in_subframe(first_slot, s);
+            let l = self.symbol_in_subframe(first_symbol, s);
             let c = self.phase[l] * (1.0 / n as f32);
             let cp = self.cp[l];
             let src: &[C32] = match column.as_slice() {
@@ -245,7 +264,18 @@ impl Ofdm {
         first_slot: usize,
         n_symbols: usize,
     ) -> Result<Array2<C32>, Error> {
-        let need = self.samples_for(first_slot, n_symbols);
+        self.demodulate_at(samples, self.first_symbol(first_slot), n_symbols)
+    }
+
+    /// Like [`Ofdm::demodulate`], `samples` starting at the CP of symbol `first_symbol`
+    /// (counted from any subframe start).
+    pub fn demodulate_at(
+        &mut self,
+        samples: &[C32],
+        first_symbol: usize,
+        n_symbols: usize,
+    ) -> Result<Array2<C32>, Error> {
+        let need = self.samples_for_at(first_symbol, n_symbols);
         if samples.len() < need {
             return Err(Error::LengthMismatch {
                 what: "OFDM samples",
@@ -258,7 +288,7 @@ impl Ofdm {
         let mut grid = Array2::zeros((self.k, n_symbols).f());
         let mut pos = 0;
         for s in 0..n_symbols {
-            let l = self.symbol_in_subframe(first_slot, s);
+            let l = self.symbol_in_subframe(first_symbol, s);
             let cp = self.cp[l];
             let adv = (self.cfg.cp_fraction * cp as f64).floor() as usize;
             self.buf.copy_from_slice(&samples[pos + adv..pos + adv + n]);
