@@ -113,6 +113,69 @@ impl From<OutDatatype> for Datatype {
 enum GenerateCmd {
     /// An OFDM carrier with random QAM on every resource element (reproducible by seed).
     Ofdm(GenOfdmArgs),
+    /// SS/PBCH bursts (PSS, SSS, PBCH with a MIB) with one annotation per SSB.
+    Ssb(GenSsbArgs),
+}
+
+#[derive(Args)]
+struct GenSsbArgs {
+    /// Physical cell identity 0..=1007.
+    #[arg(long)]
+    pci: u16,
+    /// Burst pattern (TS 38.213 §4.1): A (15 kHz), B, C (30 kHz), D (120 kHz), E (240 kHz).
+    #[arg(long = "case")]
+    case: String,
+    /// L_max: 4 or 8 (Cases A-C), 64 (D, E).
+    #[arg(long)]
+    lmax: u8,
+    /// Transmitted SSB indices, comma separated (default: all L_max).
+    #[arg(long, value_delimiter = ',')]
+    ssb_indices: Option<Vec<u8>>,
+    /// SFN of the first frame (0..=1023).
+    #[arg(long, default_value_t = 0)]
+    sfn: u16,
+    /// Frames (10 ms each) to generate.
+    #[arg(long, default_value_t = 2)]
+    frames: usize,
+    /// Output sample rate in Hz (any whole number of Hz; resampled when it is not N·SCS
+    /// with N a multiple of 128).
+    #[arg(long)]
+    sample_rate: f64,
+    /// MIB subCarrierSpacingCommon in kHz (15|30 in FR1, 60|120 in FR2; default 30 or 120).
+    #[arg(long)]
+    scs_common: Option<u32>,
+    /// k_SSB (0..=31 in FR1, 0..=15 in FR2).
+    #[arg(long, default_value_t = 0)]
+    kssb: u8,
+    /// MIB dmrs-TypeA-Position (2|3).
+    #[arg(long, default_value_t = 2)]
+    dmrs_type_a_position: u8,
+    /// MIB pdcch-ConfigSIB1 (0..=255).
+    #[arg(long, default_value_t = 0)]
+    pdcch_config_sib1: u8,
+    /// MIB cellBarred = barred.
+    #[arg(long)]
+    cell_barred: bool,
+    /// MIB intraFreqReselection = notAllowed.
+    #[arg(long)]
+    intra_freq_reselection_not_allowed: bool,
+    /// Burst periodicity in ms (5, 10, 20, 40, 80, 160).
+    #[arg(long, default_value_t = 20)]
+    period_ms: u32,
+    /// Carrier frequency: written to core:frequency and used as f0 of the §5.4 phase
+    /// compensation.
+    #[arg(long)]
+    center_freq: Option<f64>,
+    /// SS_REF frequency (SSB subcarrier 120) in Hz; relative to 0 Hz of the recording when
+    /// there is no --center-freq (default: at the recording's centre).
+    #[arg(long)]
+    ssb_freq: Option<f64>,
+    /// Output datatype.
+    #[arg(long, value_enum, default_value = "cf32_le")]
+    datatype: OutDatatype,
+    /// Output .sigmf-meta (the .sigmf-data goes beside it).
+    #[arg(short, long)]
+    output: PathBuf,
 }
 
 #[derive(Args)]
@@ -188,6 +251,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Info(a) => info(a, isa),
         Command::Bench(a) => bench_cmd(a, if auto { Isa::available() } else { vec![isa] }),
         Command::Generate(GenerateCmd::Ofdm(a)) => generate_ofdm(a, isa),
+        Command::Generate(GenerateCmd::Ssb(a)) => generate_ssb(a, isa),
         Command::Evm(a) => evm_cmd(a, isa),
     }
 }
@@ -369,6 +433,105 @@ fn bench_cmd(a: BenchArgs, isas: Vec<Isa>) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+fn create_parent(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn generate_ssb(a: GenSsbArgs, isa: Isa) -> Result<()> {
+    use nrkit::phy::ssb::{SsbCase, SsbGenerator, SsbTxConfig};
+    let pci = nrkit::core::Pci::new(a.pci).context("--pci")?;
+    let case: SsbCase = a.case.parse().context("--case")?;
+    if a.frames == 0 || a.frames > 100_000 {
+        bail!("--frames must be 1..=100000, got {}", a.frames);
+    }
+    let mut cfg = SsbTxConfig::new(pci, case, a.lmax, a.sample_rate);
+    if let Some(ix) = a.ssb_indices {
+        cfg.ssb_indices = ix;
+    }
+    cfg.mib.sfn = a.sfn;
+    if let Some(s) = a.scs_common {
+        cfg.mib.scs_common_khz = s;
+    }
+    cfg.mib.k_ssb = a.kssb;
+    cfg.mib.dmrs_type_a_position = a.dmrs_type_a_position;
+    cfg.mib.pdcch_config_sib1 = a.pdcch_config_sib1;
+    cfg.mib.cell_barred = a.cell_barred;
+    cfg.mib.intra_freq_reselection_allowed = !a.intra_freq_reselection_not_allowed;
+    cfg.period_ms = a.period_ms;
+    cfg.center_freq = a.center_freq;
+    let fc = a.center_freq.unwrap_or(0.0);
+    cfg.ssb_offset_hz = a.ssb_freq.map_or(0.0, |f| f - fc);
+    let mut engine = FftEngine::new(isa)?;
+    let mut gen = SsbGenerator::new(cfg.clone(), &mut engine).context("SSB parameters")?;
+    let mut meta = Meta::new(a.datatype.into(), a.sample_rate, a.center_freq);
+    meta.description = Some(format!(
+        "nrkit SS/PBCH bursts: PCI {}, Case {}, L_max {}, SSBs {:?}, {} ms period",
+        a.pci, case, a.lmax, cfg.ssb_indices, a.period_ms
+    ));
+    let g = &mut meta.global_extra;
+    g.insert(
+        "core:generator".into(),
+        json!(format!("nrkit {}", env!("CARGO_PKG_VERSION"))),
+    );
+    g.insert("nrkit:waveform".into(), json!("ssb"));
+    g.insert("nrkit:pci".into(), json!(a.pci));
+    g.insert("nrkit:ssb_case".into(), json!(case.to_string()));
+    g.insert("nrkit:l_max".into(), json!(a.lmax));
+    g.insert("nrkit:scs_ssb_khz".into(), json!(case.scs_khz()));
+    g.insert("nrkit:ssb_freq_hz".into(), json!(fc + cfg.ssb_offset_hz));
+    g.insert("nrkit:period_ms".into(), json!(a.period_ms));
+    if let Some(f) = a.center_freq {
+        g.insert("nrkit:phase_comp_f0".into(), json!(f));
+    }
+    create_parent(&a.output)?;
+    let mut w = Writer::create(&a.output, meta)?;
+    w.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);
+    let half_bw = 120.0 * f64::from(case.scs_khz()) * 1e3;
+    let ssb_f = fc + cfg.ssb_offset_hz;
+    let mut buf = Vec::new();
+    let mut n_ssb = 0;
+    for _ in 0..a.frames {
+        buf.clear();
+        let placed = gen.next_frame(&mut buf)?;
+        for p in placed {
+            let mut an = Annotation::new(
+                p.start,
+                p.count,
+                format!("SSB {} PCI {} SFN {}", p.ssb_index, a.pci, p.sfn),
+            );
+            an.freq_lower_edge = Some(ssb_f - half_bw);
+            an.freq_upper_edge = Some(ssb_f + half_bw);
+            an.extra.insert("nrkit:pci".into(), json!(a.pci));
+            an.extra
+                .insert("nrkit:ssb_index".into(), json!(p.ssb_index));
+            an.extra.insert("nrkit:sfn".into(), json!(p.sfn));
+            an.extra
+                .insert("nrkit:half_frame".into(), json!(p.half_frame));
+            w.annotate(an);
+            n_ssb += 1;
+        }
+        w.write(&buf)?;
+    }
+    buf.clear();
+    gen.finish(&mut buf)?;
+    w.write(&buf)?;
+    let n = w.finish()?;
+    let (m, d) = nrkit::iq::sigmf_paths(&a.output);
+    println!(
+        "wrote {n_ssb} SSBs in {n} samples ({:.3} ms at {:.6} Msps) to {} and {}",
+        n as f64 / a.sample_rate * 1e3,
+        a.sample_rate / 1e6,
+        m.display(),
+        d.display()
+    );
     Ok(())
 }
 

@@ -318,3 +318,154 @@ impl SsbGenerator {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gen(cfg: SsbTxConfig, frames: usize) -> (Vec<C32>, Vec<SsbPlacement>) {
+        let mut engine = FftEngine::detect();
+        let mut g = SsbGenerator::new(cfg, &mut engine).unwrap();
+        let (mut out, mut placed) = (Vec::new(), Vec::new());
+        for _ in 0..frames {
+            placed.extend(g.next_frame(&mut out).unwrap());
+        }
+        g.finish(&mut out).unwrap();
+        assert_eq!(out.len() as u64, frames as u64 * g.samples_per_frame());
+        (out, placed)
+    }
+
+    /// Demodulates each placed SSB with a wider grid and compares with the block.
+    fn check_blocks(
+        cfg: &SsbTxConfig,
+        wave: &[C32],
+        placed: &[SsbPlacement],
+        n_rb: usize,
+        shift: i64,
+    ) {
+        let mut engine = FftEngine::detect();
+        let num = cfg.case.numerology();
+        let mut oc = OfdmConfig::new(num, n_rb);
+        oc.fft_size = (cfg.sample_rate / num.scs_hz()).round() as usize;
+        oc.phase_comp_f0 = cfg.center_freq;
+        let mut ofdm = Ofdm::new(oc, &mut engine).unwrap();
+        let k0 = (ofdm.n_subcarriers() / 2) as i64 + shift - 120;
+        let first = cfg.case.first_symbols(cfg.l_max).unwrap();
+        let sym_per_hf = 5 * num.symbols_per_subframe();
+        for p in placed {
+            let s0 = usize::from(p.half_frame) * sym_per_hf + first[usize::from(p.ssb_index)];
+            let got = ofdm
+                .demodulate_at(&wave[p.start as usize..], s0, 4)
+                .unwrap();
+            let payload = BchPayload {
+                mib: Mib {
+                    sfn: p.sfn,
+                    ..cfg.mib
+                },
+                half_frame: p.half_frame,
+                ssb_index: p.ssb_index,
+                l_max: cfg.l_max,
+            };
+            let want = ssb_block(cfg.pci, &payload).unwrap();
+            for l in 0..4 {
+                for k in 0..240 {
+                    let g = got[[(k0 + k as i64) as usize, l]];
+                    let w = want[[k, l]];
+                    assert!((g - w).norm() < 2e-3, "{p:?} k={k} l={l}: {g} vs {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_demodulate_back_with_phase_compensation() {
+        let mut cfg = SsbTxConfig::new(Pci::new(1007).unwrap(), SsbCase::C, 8, 15.36e6);
+        cfg.center_freq = Some(3.6e9 + 15e3);
+        cfg.mib.sfn = 1022; // wraps to 0 in the third frame
+        cfg.period_ms = 10;
+        let (wave, placed) = gen(cfg.clone(), 3);
+        assert_eq!(placed.len(), 24);
+        assert_eq!(placed[16].sfn, 0);
+        assert!(placed.windows(2).all(|w| w[0].start < w[1].start));
+        check_blocks(&cfg, &wave, &placed, 20, 0);
+    }
+
+    #[test]
+    fn offset_equals_grid_placement() {
+        // SS_REF 10 subcarriers above the centre: the same as mapping the block 10
+        // subcarriers up in a wider grid.
+        let mut cfg = SsbTxConfig::new(Pci::new(5).unwrap(), SsbCase::A, 4, 7.68e6);
+        cfg.ssb_offset_hz = 10.0 * 15e3;
+        cfg.ssb_indices = vec![1, 2];
+        let (wave, placed) = gen(cfg.clone(), 1);
+        assert_eq!(placed.len(), 2);
+        check_blocks(&cfg, &wave, &placed, 40, 10);
+        // Case B at 30 kHz, 3 subcarriers below.
+        let mut cfg = SsbTxConfig::new(Pci::new(6).unwrap(), SsbCase::B, 8, 15.36e6);
+        cfg.ssb_offset_hz = -3.0 * 30e3;
+        cfg.center_freq = Some(2.0e9);
+        let (wave, placed) = gen(cfg.clone(), 2);
+        assert_eq!(placed.len(), 8); // 20 ms: one burst
+        check_blocks(&cfg, &wave, &placed, 40, -3);
+    }
+
+    #[test]
+    fn periodicity_and_fr2() {
+        for (period, frames, want) in [(5, 2, 4), (10, 2, 2), (20, 4, 2), (40, 4, 1), (160, 16, 1)]
+        {
+            let mut cfg = SsbTxConfig::new(Pci::new(1).unwrap(), SsbCase::A, 4, 3.84e6);
+            cfg.period_ms = period;
+            cfg.ssb_indices = vec![0];
+            let (_, placed) = gen(cfg, frames);
+            assert_eq!(placed.len(), want, "period {period}");
+        }
+        let mut cfg = SsbTxConfig::new(Pci::new(2).unwrap(), SsbCase::D, 64, 61.44e6);
+        cfg.ssb_indices = vec![0, 33, 63];
+        cfg.mib.k_ssb = 11;
+        let (wave, placed) = gen(cfg.clone(), 1);
+        assert_eq!(placed.len(), 3);
+        check_blocks(&cfg, &wave, &placed, 20, 0);
+    }
+
+    #[test]
+    fn resampled_rates_keep_the_energy_in_place() {
+        let mut cfg = SsbTxConfig::new(Pci::new(3).unwrap(), SsbCase::C, 4, 10e6);
+        cfg.ssb_offset_hz = 1.234e6;
+        let (wave, placed) = gen(cfg, 2);
+        let total: f64 = wave.iter().map(|v| f64::from(v.norm_sqr())).sum();
+        let inside: f64 = placed
+            .iter()
+            .map(|p| {
+                wave[p.start as usize..(p.start + p.count) as usize]
+                    .iter()
+                    .map(|v| f64::from(v.norm_sqr()))
+                    .sum::<f64>()
+            })
+            .sum();
+        assert!(total > 0.0 && inside / total > 0.995, "{}", inside / total);
+    }
+
+    #[test]
+    fn bad_configs_are_rejected() {
+        let mut engine = FftEngine::detect();
+        let base = SsbTxConfig::new(Pci::new(3).unwrap(), SsbCase::C, 8, 15.36e6);
+        let mut c = base.clone();
+        c.l_max = 64;
+        assert!(SsbGenerator::new(c, &mut engine).is_err());
+        let mut c = base.clone();
+        c.ssb_indices = vec![8];
+        assert!(SsbGenerator::new(c, &mut engine).is_err());
+        let mut c = base.clone();
+        c.period_ms = 15;
+        assert!(SsbGenerator::new(c, &mut engine).is_err());
+        let mut c = base.clone();
+        c.ssb_offset_hz = 7e6;
+        assert!(SsbGenerator::new(c, &mut engine).is_err());
+        let mut c = base.clone();
+        c.sample_rate = f64::NAN;
+        assert!(SsbGenerator::new(c, &mut engine).is_err());
+        let mut c = base;
+        c.mib.k_ssb = 32;
+        assert!(SsbGenerator::new(c, &mut engine).is_err());
+    }
+}
