@@ -14,6 +14,7 @@
 pub mod grid;
 pub mod modulation;
 pub mod ofdm;
+pub mod search;
 pub mod ssb;
 
 pub use grid::ResourceGrid;

@@ -300,7 +300,8 @@ impl BchDecoder {
     }
 
     /// Decodes 864 LLRs (positive ⇒ 0, PBCH descrambling already undone) for a cell, given
-    /// L_max and whether the SSB is in FR2. `None` if no list path passes the CRC.
+    /// L_max and whether the SSB is in FR2. `None` if no list path passes the CRC (or the
+    /// word is all zeros).
     pub fn decode(
         &self,
         llr: &[f32],
@@ -313,7 +314,10 @@ impl BchDecoder {
         let mut d = vec![0f32; code.n()];
         code.rate_recover(llr, &mut d)?;
         let (c, ok) = self.scl.decode(&d, |c| self.crc.check_bits(c))?;
-        if !ok {
+        // The all-zero word passes CRC24C (no initial ones); it is what silence or a
+        // saturated decoder produces, and a real BCH block is all zeros with probability
+        // 2^-32, so it is treated as a failure.
+        if !ok || c.iter().all(|&b| b == 0) {
             return Ok(None);
         }
         let a = &c[..BCH_A];

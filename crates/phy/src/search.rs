@@ -1,0 +1,598 @@
+//! Cell search on IQ streams with a known SSB frequency: PSS detection with CFO search,
+//! SSS → N_ID^(1), PBCH DMRS → ī_SSB, channel estimation, PBCH/BCH decoding → MIB.
+//!
+//! The input (any sample rate) is shifted so that SS_REF sits at 0 Hz and resampled to a
+//! working rate of 384·Δf_SSB (5.76 Msps for 15 kHz, 11.52 Msps for 30 kHz); everything
+//! below runs there, streaming, in bounded memory:
+//!
+//! 1. **PSS** (TS 38.211 §7.4.2.2): normalized cross-correlation |c|²/(E_t·E_x) of the
+//!    stream with the three time-domain PSS symbols, each under CFO hypotheses every
+//!    Δf/2 over ±`cfo_range_hz` (FFT overlap-save, 2048-point blocks). Local maxima per
+//!    N_ID^(2) above a threshold are candidates.
+//! 2. **CFO**: coarse from the winning hypothesis, fine from the phase between the two
+//!    halves of the PSS correlation; the SSB is mixed down by the estimate.
+//! 3. **OFDM**: the four symbols are transformed at the PSS timing (the PSS symbol never has
+//!    the longer CP in any Case A–E position, so the symbol spacing is N + N_CP).
+//! 4. **SSS** (§7.4.2.3): the PSS REs give a per-subcarrier channel; the SSS REs,
+//!    equalized by it, are matched against the 336 SSS of that N_ID^(2)
+//!    (magnitude, so per-symbol phase offsets such as §5.4 compensation do not matter).
+//! 5. **PBCH DMRS** (§7.4.1.4.1): the 8 ī_SSB hypotheses are scored by the per-symbol
+//!    coherent DMRS sums after removing the timing slope measured on the PSS.
+//! 6. **Channel estimate**: per symbol, a complex gain and a common timing slope (phase per
+//!    subcarrier) fitted to the DMRS, noise variance from the residual.
+//! 7. **PBCH/BCH**: equalization, QPSK max-log LLRs, PBCH descrambling (ν from ī_SSB for
+//!    L_max = 8/64, its 2 LSBs for L_max = 4), CA-SCL-8 polar decoding, CRC24C, BCH
+//!    descrambling → MIB, SFN, half frame, SSB index. A candidate is reported only when the
+//!    CRC passes.
+
+use nrkit_core::{Error, Pci, C32};
+use nrkit_dsp::{Direction, Fft, FftEngine, Nco, Resampler};
+
+use crate::modulation::{Demapper, Modulation};
+use crate::ssb::mapping::{pbch_positions, Re, SYNC_K0};
+use crate::ssb::pbch::{pbch_descramble_llr, BchDecoder, Mib, BCH_E};
+use crate::ssb::sequences::{pbch_dmrs, pss, sss, SYNC_LEN};
+
+/// Working FFT size (samples per useful symbol at the working rate).
+const N_W: usize = 384;
+/// Overlap-save block size of the PSS correlator.
+const BLOCK: usize = 2048;
+
+/// Search parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchConfig {
+    /// Input sample rate in Hz (a whole number of Hz).
+    pub sample_rate: f64,
+    /// SS_REF frequency minus the recording's centre, in Hz.
+    pub ssb_offset_hz: f64,
+    /// SSB subcarrier spacing in kHz: 15, 30 (FR1), 120, 240 (FR2).
+    pub scs_ssb_khz: u32,
+    /// CFO search range ± Hz (default one SSB subcarrier spacing).
+    pub cfo_range_hz: f64,
+    /// Normalized PSS correlation threshold (0…1).
+    pub pss_threshold: f32,
+    /// Polar list size.
+    pub list: usize,
+}
+
+impl SearchConfig {
+    /// Defaults for a given input rate, SSB offset and spacing.
+    pub fn new(sample_rate: f64, ssb_offset_hz: f64, scs_ssb_khz: u32) -> Self {
+        SearchConfig {
+            sample_rate,
+            ssb_offset_hz,
+            scs_ssb_khz,
+            cfo_range_hz: f64::from(scs_ssb_khz) * 1e3,
+            pss_threshold: 0.03,
+            list: 8,
+        }
+    }
+}
+
+/// One decoded SSB.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SsbDetection {
+    /// Physical cell identity.
+    pub pci: Pci,
+    /// SSB index (for L_max = 64 including the 3 MSBs from the BCH).
+    pub ssb_index: u8,
+    /// Half frame 0 or 1.
+    pub half_frame: u8,
+    /// The decoded MIB (full SFN of this SSB's frame, full k_SSB in FR1).
+    pub mib: Mib,
+    /// L_max the decoding settled on (4 or 8 are indistinguishable for ī_SSB < 4 with half
+    /// frame 0; then 8 is reported).
+    pub l_max: u8,
+    /// First input sample of the CP of the SSB's first OFDM symbol.
+    pub sample_offset: u64,
+    /// Frequency offset of the SSB from the nominal SS_REF, Hz.
+    pub cfo_hz: f64,
+    /// SNR per RE on the DMRS, dB.
+    pub snr_db: f64,
+    /// Received power per RE as a tone relative to a full-scale (|x| = 1) tone, dBFS.
+    pub rsrp_dbfs: f64,
+}
+
+/// Streaming cell searcher.
+#[derive(Debug)]
+pub struct CellSearcher {
+    cfg: SearchConfig,
+    fs_w: f64,
+    cp: usize,
+    nco: Nco,
+    resampler: Resampler,
+    /// Input samples consumed.
+    consumed: u64,
+    /// Working-rate samples, `buf[0]` at working index `base`.
+    buf: Vec<C32>,
+    base: u64,
+    /// Templates: per N_ID2 and CFO hypothesis, the conjugated spectrum of the template.
+    templates: Vec<(u8, f64, Vec<C32>)>,
+    template_energy: f64,
+    /// Best metric per N_ID2 for working indices from `mbase`, and its hypothesis index.
+    metric: [Vec<(f32, u16)>; 3],
+    mbase: u64,
+    /// Next working index whose correlation is not computed.
+    scanned: u64,
+    /// Next working index not yet decided as candidate or not.
+    decided: u64,
+    fft_block: Fft,
+    ifft_block: Fft,
+    fft_sym: Fft,
+    scratch: Vec<C32>,
+    sss_all: Vec<[i8; SYNC_LEN]>,
+    pss_seq: [[i8; SYNC_LEN]; 3],
+    bch: BchDecoder,
+    demapper: Demapper,
+    resampled: Vec<C32>,
+    /// Energy and count of the correlated samples so far (for the silence floor).
+    energy_sum: f64,
+    energy_n: u64,
+}
+
+fn bin(k_ssb: usize) -> usize {
+    // SSB subcarrier k sits at (k − 120)·Δf.
+    (k_ssb as isize - 120).rem_euclid(N_W as isize) as usize
+}
+
+impl CellSearcher {
+    /// Validates `cfg` and prepares templates and transforms.
+    pub fn new(cfg: SearchConfig, engine: &mut FftEngine) -> Result<Self, Error> {
+        if ![15, 30, 120, 240].contains(&cfg.scs_ssb_khz) {
+            return Err(Error::invalid(
+                "SSB subcarrier spacing",
+                "15, 30, 120 or 240 kHz",
+                cfg.scs_ssb_khz,
+            ));
+        }
+        if !(cfg.sample_rate.is_finite() && cfg.sample_rate > 0.0) {
+            return Err(Error::invalid("sample rate", "> 0 Hz", cfg.sample_rate));
+        }
+        let scs = f64::from(cfg.scs_ssb_khz) * 1e3;
+        if !cfg.ssb_offset_hz.is_finite()
+            || cfg.ssb_offset_hz.abs() + 120.0 * scs > cfg.sample_rate / 2.0
+        {
+            return Err(Error::invalid(
+                "SSB frequency offset",
+                "the SSB's 240 subcarriers inside ±fs/2",
+                cfg.ssb_offset_hz,
+            ));
+        }
+        if !(cfg.cfo_range_hz.is_finite() && cfg.cfo_range_hz >= 0.0) {
+            return Err(Error::invalid("CFO range", ">= 0 Hz", cfg.cfo_range_hz));
+        }
+        let fs_w = N_W as f64 * scs;
+        let resampler = Resampler::for_rates(cfg.sample_rate, fs_w)?;
+        let nco = Nco::new(-cfg.ssb_offset_hz, cfg.sample_rate)?;
+        let fft_block = engine.plan(BLOCK, Direction::Forward)?;
+        let ifft_block = engine.plan(BLOCK, Direction::Inverse)?;
+        let fft_sym = engine.plan(N_W, Direction::Forward)?;
+        let mut scratch = fft_block.make_scratch();
+        for f in [&ifft_block, &fft_sym] {
+            if f.make_scratch().len() > scratch.len() {
+                scratch = f.make_scratch();
+            }
+        }
+        // Time-domain PSS useful parts (unit-energy spectrum scaling is irrelevant: the
+        // metric is normalized).
+        let pss_seq = [pss(0)?, pss(1)?, pss(2)?];
+        let ifft_sym = engine.plan(N_W, Direction::Inverse)?;
+        let mut templates = Vec::new();
+        let n_hyp = (cfg.cfo_range_hz / (scs / 2.0)).floor() as i64;
+        let mut template_energy = 0.0;
+        for (nid2, seq) in pss_seq.iter().enumerate() {
+            let mut t = vec![C32::default(); N_W];
+            for (n, &d) in seq.iter().enumerate() {
+                t[bin(SYNC_K0 + n)] = C32::new(f32::from(d), 0.0);
+            }
+            ifft_sym.process(&mut t, &mut scratch)?;
+            template_energy = t.iter().map(|v| f64::from(v.norm_sqr())).sum();
+            for h in -n_hyp..=n_hyp {
+                let cfo = h as f64 * scs / 2.0;
+                let mut padded = vec![C32::default(); BLOCK];
+                for (n, v) in t.iter().enumerate() {
+                    let ph = std::f64::consts::TAU * cfo * n as f64 / fs_w;
+                    padded[n] = v * C32::new(ph.cos() as f32, ph.sin() as f32);
+                }
+                fft_block.process(&mut padded, &mut scratch)?;
+                // Correlation c[p] = Σ x[p+n]·conj(t[n]) = IFFT(X·conj(T)) / BLOCK.
+                let s = 1.0 / BLOCK as f32;
+                for v in &mut padded {
+                    *v = v.conj() * s;
+                }
+                templates.push((nid2 as u8, cfo, padded));
+            }
+        }
+        let sss_all = (0..1008u16)
+            .map(|p| sss(Pci::new(p).expect("0..1008")))
+            .collect();
+        let num = nrkit_core::Numerology::from_scs_khz(cfg.scs_ssb_khz)?;
+        let cp = (num.n_cp_tc(1) as usize * N_W) / num.n_u_tc() as usize;
+        Ok(CellSearcher {
+            bch: BchDecoder::new(cfg.list)?,
+            demapper: Demapper::new(Modulation::Qpsk),
+            fs_w,
+            cp,
+            nco,
+            resampler,
+            consumed: 0,
+            buf: Vec::new(),
+            base: 0,
+            templates,
+            template_energy,
+            metric: [Vec::new(), Vec::new(), Vec::new()],
+            mbase: 0,
+            scanned: 0,
+            decided: 0,
+            fft_block,
+            ifft_block,
+            fft_sym,
+            scratch,
+            sss_all,
+            pss_seq,
+            resampled: Vec::new(),
+            energy_sum: 0.0,
+            energy_n: 0,
+            cfg,
+        })
+    }
+
+    /// The working sample rate.
+    pub fn working_rate(&self) -> f64 {
+        self.fs_w
+    }
+
+    /// Samples (working rate) spanned by an SSB from its PSS useful part, plus margin.
+    fn span(&self) -> usize {
+        4 * (N_W + self.cp) + 2 * N_W
+    }
+
+    /// Feeds input samples; returns the SSBs decoded so far.
+    pub fn push(&mut self, x: &[C32]) -> Result<Vec<SsbDetection>, Error> {
+        let mut mixed = x.to_vec();
+        self.nco.mix(&mut mixed);
+        self.consumed += x.len() as u64;
+        self.resampled.clear();
+        self.resampler.process(&mixed, &mut self.resampled);
+        let r = std::mem::take(&mut self.resampled);
+        self.buf.extend_from_slice(&r);
+        self.resampled = r;
+        self.run(false)
+    }
+
+    /// Flushes the stream end (the resampler's delay) and returns the last SSBs.
+    pub fn finish(&mut self) -> Result<Vec<SsbDetection>, Error> {
+        let zeros =
+            vec![C32::default(); (self.resampler.delay_in_samples().ceil() as usize + 16) * 2];
+        self.resampled.clear();
+        self.resampler.process(&zeros, &mut self.resampled);
+        let r = std::mem::take(&mut self.resampled);
+        self.buf.extend_from_slice(&r);
+        self.resampled = r;
+        // Pad so the last positions get correlated.
+        self.buf
+            .extend(std::iter::repeat_n(C32::default(), BLOCK + self.span()));
+        self.run(true)
+    }
+
+    fn end(&self) -> u64 {
+        self.base + self.buf.len() as u64
+    }
+
+    fn run(&mut self, last: bool) -> Result<Vec<SsbDetection>, Error> {
+        // Correlate every full block.
+        while self.end() >= self.scanned + BLOCK as u64 {
+            self.correlate_block()?;
+        }
+        // Decide peaks where the local-maximum window and the SSB span are available.
+        let w = (N_W / 2) as u64;
+        let limit = self
+            .scanned
+            .saturating_sub(w)
+            .min(self.end().saturating_sub(self.span() as u64));
+        let mut found = Vec::new();
+        let mut cands = Vec::new();
+        for nid2 in 0..3 {
+            let m = &self.metric[nid2];
+            for p in self.decided..limit {
+                let i = (p - self.mbase) as usize;
+                let (v, h) = m[i];
+                if v < self.cfg.pss_threshold {
+                    continue;
+                }
+                let lo = i.saturating_sub(w as usize);
+                let hi = (i + w as usize).min(m.len() - 1);
+                let left_ok = m[lo..i].iter().all(|e| e.0 < v);
+                let right_ok = m[i + 1..=hi].iter().all(|e| e.0 <= v);
+                if left_ok && right_ok {
+                    cands.push((p, h));
+                }
+            }
+        }
+        cands.sort_unstable();
+        for (p, h) in cands {
+            if let Some(d) = self.candidate(p, usize::from(h))? {
+                found.push(d);
+            }
+        }
+        self.decided = self.decided.max(limit);
+        // Drop what is no longer needed.
+        let keep_from = self
+            .decided
+            .saturating_sub(w + N_W as u64)
+            .min(self.scanned);
+        if keep_from > self.base && !last {
+            let n = (keep_from - self.base) as usize;
+            self.buf.drain(..n);
+            self.base = keep_from;
+        }
+        if keep_from > self.mbase {
+            let n = ((keep_from - self.mbase) as usize).min(self.metric[0].len());
+            for m in &mut self.metric {
+                m.drain(..n);
+            }
+            self.mbase += n as u64;
+        }
+        Ok(found)
+    }
+
+    fn correlate_block(&mut self) -> Result<(), Error> {
+        let off = (self.scanned - self.base) as usize;
+        let mut x = self.buf[off..off + BLOCK].to_vec();
+        // Window energies for the valid outputs.
+        let valid = BLOCK - N_W + 1;
+        let mut e = Vec::with_capacity(valid);
+        let mut acc: f64 = x[..N_W].iter().map(|v| f64::from(v.norm_sqr())).sum();
+        for p in 0..valid {
+            e.push(acc);
+            if p + N_W < BLOCK {
+                acc += f64::from(x[p + N_W].norm_sqr()) - f64::from(x[p].norm_sqr());
+            }
+        }
+        // Windows far below the stream's mean power (digital silence, filter tails) are not
+        // normalized up into false peaks: the energy is floored at 10^-4 of the mean window.
+        let fresh: f64 = x[..valid].iter().map(|v| f64::from(v.norm_sqr())).sum();
+        self.energy_sum += fresh;
+        self.energy_n += valid as u64;
+        let floor = 1e-4 * self.energy_sum / self.energy_n.max(1) as f64 * N_W as f64;
+        self.fft_block.process(&mut x, &mut self.scratch)?;
+        let start_len = self.metric[0].len();
+        for m in &mut self.metric {
+            m.resize(start_len + valid, (0.0, 0));
+        }
+        let mut prod = vec![C32::default(); BLOCK];
+        for (hi, (nid2, _, t)) in self.templates.iter().enumerate() {
+            for ((d, a), b) in prod.iter_mut().zip(&x).zip(t) {
+                *d = a * b;
+            }
+            self.ifft_block.process(&mut prod, &mut self.scratch)?;
+            let m = &mut self.metric[usize::from(*nid2)];
+            for p in 0..valid {
+                let den = self.template_energy * e[p].max(floor).max(1e-30);
+                let v = (f64::from(prod[p].norm_sqr()) / den) as f32;
+                let slot = &mut m[start_len + p];
+                if v > slot.0 {
+                    *slot = (v, hi as u16);
+                }
+            }
+        }
+        self.scanned += valid as u64;
+        Ok(())
+    }
+
+    /// Samples from working index `p` (must be in `buf`).
+    fn at(&self, p: u64, n: usize) -> &[C32] {
+        let i = (p - self.base) as usize;
+        &self.buf[i..i + n]
+    }
+
+    fn candidate(&mut self, p: u64, hyp: usize) -> Result<Option<SsbDetection>, Error> {
+        let (nid2, coarse, _) = (self.templates[hyp].0, self.templates[hyp].1, ());
+        // Fine CFO from the two halves of the PSS correlation (under the coarse CFO).
+        let t = self.time_template(nid2, coarse);
+        let x = self.at(p, N_W);
+        let half = N_W / 2;
+        let c1: C32 = (0..half).map(|n| x[n] * t[n].conj()).sum();
+        let c2: C32 = (half..N_W).map(|n| x[n] * t[n].conj()).sum();
+        let resid =
+            f64::from((c2 * c1.conj()).arg()) / (std::f64::consts::TAU * half as f64 / self.fs_w);
+        let cfo = coarse + resid;
+        // Mix the SSB down and transform its four symbols (window a quarter CP early).
+        let adv = self.cp / 4;
+        let n_span = 4 * (N_W + self.cp);
+        let mut seg = self.at(p - adv as u64, n_span).to_vec();
+        let mut nco = Nco::new(-cfo, self.fs_w)?;
+        nco.set_phase(std::f64::consts::TAU * cfo * adv as f64 / self.fs_w);
+        nco.mix(&mut seg);
+        let mut grid = vec![[C32::default(); 4]; 240];
+        let mut sym = vec![C32::default(); N_W];
+        for l in 0..4 {
+            let s = l * (N_W + self.cp);
+            sym.copy_from_slice(&seg[s..s + N_W]);
+            self.fft_sym.process(&mut sym, &mut self.scratch)?;
+            for (k, g) in grid.iter_mut().enumerate() {
+                g[l] = sym[bin(k)];
+            }
+        }
+        let y = |k: usize, l: usize| grid[k][l];
+        // PSS channel and timing slope.
+        let seq = &self.pss_seq[usize::from(nid2)];
+        let hp: Vec<C32> = (0..SYNC_LEN)
+            .map(|n| y(SYNC_K0 + n, 0) * f32::from(seq[n]))
+            .collect();
+        // The window starts `adv` samples before the useful part, a phase slope of
+        // −2π·adv/N per subcarrier (plus the small PSS timing error, refined below).
+        let alpha_w = -std::f64::consts::TAU * adv as f64 / N_W as f64;
+        let cis = |a: f64| C32::new(a.cos() as f32, a.sin() as f32);
+        // Flat PSS channel g0 (all 127 REs averaged) and the SSS over the 336 N_ID1 of this
+        // N_ID2, matched by magnitude (insensitive to per-symbol phase offsets).
+        let g0: C32 = (0..SYNC_LEN)
+            .map(|n| hp[n] * cis(-alpha_w * (SYNC_K0 + n) as f64))
+            .sum::<C32>()
+            / SYNC_LEN as f32;
+        let z: Vec<C32> = (0..SYNC_LEN)
+            .map(|n| y(SYNC_K0 + n, 2) * (g0 * cis(alpha_w * (SYNC_K0 + n) as f64)).conj())
+            .collect();
+        let mut best = (0f32, 0u16);
+        for n1 in 0..336u16 {
+            let pci = 3 * n1 + u16::from(nid2);
+            let d = &self.sss_all[usize::from(pci)];
+            let s: C32 = z.iter().zip(d).map(|(a, &b)| a * f32::from(b)).sum();
+            if s.norm() > best.0 {
+                best = (s.norm(), pci);
+            }
+        }
+        let pci = Pci::new(best.1)?;
+        let v = usize::from(pci.value() % 4);
+        let (dmrs_pos, data_pos) = pbch_positions(v);
+        // ī_SSB and the timing slope jointly from the DMRS: per-symbol coherent sums under
+        // slopes for timing errors of −1…+1 samples in quarter steps.
+        let mut best_i = (f32::MIN, 0u8, 0f64, Vec::new());
+        for ibar in 0..8u8 {
+            let r = pbch_dmrs(pci, ibar)?;
+            let zr: Vec<C32> = dmrs_pos
+                .iter()
+                .zip(&r)
+                .map(|(&(k, l), rv)| y(k, l) * rv.conj())
+                .collect();
+            for q in -4..=4 {
+                let a = alpha_w - std::f64::consts::TAU * (q as f64 / 4.0) / N_W as f64;
+                let mut acc = [C32::default(); 4];
+                for (&(k, l), zz) in dmrs_pos.iter().zip(&zr) {
+                    acc[l] += zz * cis(-a * k as f64);
+                }
+                let score: f32 = acc[1..].iter().map(|c| c.norm()).sum();
+                if score > best_i.0 {
+                    best_i = (score, ibar, a, r.clone());
+                }
+            }
+        }
+        let (_, ibar, alpha_coarse, r) = best_i;
+        // Channel: per-symbol gain and a common slope, from the DMRS.
+        let zs: Vec<(usize, usize, C32)> = dmrs_pos
+            .iter()
+            .zip(&r)
+            .map(|(&(k, l), rv)| (k, l, y(k, l) * rv.conj()))
+            .collect();
+        let alpha = alpha_coarse;
+        let rot = |k: usize, sign: f64| {
+            let a = sign * alpha * k as f64;
+            C32::new(a.cos() as f32, a.sin() as f32)
+        };
+        let mut gain = [C32::default(); 4];
+        let mut cnt = [0usize; 4];
+        for &(k, l, zz) in &zs {
+            gain[l] += zz * rot(k, -1.0);
+            cnt[l] += 1;
+        }
+        for l in 1..4 {
+            gain[l] /= cnt[l] as f32;
+        }
+        let mut noise = 0f64;
+        for &(k, l, zz) in &zs {
+            noise += f64::from((zz - gain[l] * rot(k, 1.0)).norm_sqr());
+        }
+        let m = zs.len() as f64;
+        noise = (noise / (m - 3.0)).max(1e-30);
+        let sig: f64 = (1..4).map(|l| f64::from(gain[l].norm_sqr())).sum::<f64>() / 3.0;
+        if !(sig > 0.0 && sig.is_finite() && noise.is_finite()) {
+            return Ok(None);
+        }
+        // Equalize and demap the PBCH, symbol by symbol.
+        let mut llr = vec![0f32; BCH_E];
+        let groups = group_by_symbol(&data_pos);
+        let mut o = 0;
+        for (l, ks) in groups {
+            let g = gain[l];
+            let p2 = g.norm_sqr().max(1e-30);
+            let eq: Vec<C32> = ks
+                .iter()
+                .map(|&k| y(k, l) * (g * rot(k, 1.0)).conj() / p2)
+                .collect();
+            let nv = (noise / f64::from(p2)) as f32;
+            self.demapper
+                .demap(&eq, nv.max(1e-12), &mut llr[o..o + 2 * ks.len()])?;
+            o += 2 * ks.len();
+        }
+        let fr2 = self.cfg.scs_ssb_khz >= 120;
+        let hyps: &[u8] = if fr2 { &[64] } else { &[8, 4] };
+        for &l_max in hyps {
+            if l_max == 4 && ibar < 4 {
+                continue; // same ν as L_max = 8
+            }
+            let nu = if l_max == 4 { ibar & 3 } else { ibar };
+            let mut l2 = llr.clone();
+            pbch_descramble_llr(&mut l2, pci, nu)?;
+            if let Some(dec) = self.bch.decode(&l2, pci, l_max, fr2)? {
+                let (idx, hf, lm) = match l_max {
+                    64 => (dec.ssb_index_msbs | ibar, dec.half_frame, 64),
+                    4 => {
+                        if (ibar >> 2) != dec.half_frame {
+                            continue;
+                        }
+                        (ibar & 3, dec.half_frame, 4)
+                    }
+                    _ => (ibar, dec.half_frame, 8),
+                };
+                let w_start = p as f64 - self.cp as f64;
+                let ratio = self.cfg.sample_rate / self.fs_w;
+                let input = w_start * ratio - self.resampler.delay_in_samples();
+                return Ok(Some(SsbDetection {
+                    pci,
+                    ssb_index: idx,
+                    half_frame: hf,
+                    mib: dec.mib,
+                    l_max: lm,
+                    sample_offset: input.round().max(0.0) as u64,
+                    cfo_hz: cfo,
+                    snr_db: 10.0 * (sig / noise).log10(),
+                    rsrp_dbfs: 10.0 * (sig / (N_W * N_W) as f64).log10(),
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    fn time_template(&self, nid2: u8, cfo: f64) -> Vec<C32> {
+        // Direct synthesis (N_W × 127 terms, only per candidate).
+        let seq = &self.pss_seq[usize::from(nid2)];
+        (0..N_W)
+            .map(|n| {
+                let mut acc = C32::default();
+                for (m, &d) in seq.iter().enumerate() {
+                    let k = (SYNC_K0 + m) as f64 - 120.0;
+                    let ph = std::f64::consts::TAU
+                        * (k * n as f64 / N_W as f64 + cfo * n as f64 / self.fs_w);
+                    acc += C32::new(ph.cos() as f32, ph.sin() as f32) * f32::from(d);
+                }
+                acc
+            })
+            .collect()
+    }
+}
+
+fn group_by_symbol(pos: &[Re]) -> Vec<(usize, Vec<usize>)> {
+    let mut out: Vec<(usize, Vec<usize>)> = Vec::new();
+    for &(k, l) in pos {
+        match out.last_mut() {
+            Some((ll, ks)) if *ll == l => ks.push(k),
+            _ => out.push((l, vec![k])),
+        }
+    }
+    out
+}
+
+/// Convenience: searches a whole buffer.
+pub fn search_samples(
+    cfg: SearchConfig,
+    x: &[C32],
+    engine: &mut FftEngine,
+) -> Result<Vec<SsbDetection>, Error> {
+    let mut s = CellSearcher::new(cfg, engine)?;
+    let mut out = Vec::new();
+    for chunk in x.chunks(1 << 16) {
+        out.extend(s.push(chunk)?);
+    }
+    out.extend(s.finish()?);
+    Ok(out)
+}
