@@ -41,6 +41,8 @@ enum Command {
     /// Generate test waveforms as SigMF.
     #[command(subcommand)]
     Generate(GenerateCmd),
+    /// Find cells in a recording: PSS/SSS, PBCH DMRS, MIB (SSB at a known frequency).
+    Search(SearchArgs),
     /// Demodulate an nrkit OFDM test waveform and report its EVM against the reference.
     Evm(EvmArgs),
 }
@@ -214,6 +216,29 @@ struct GenOfdmArgs {
 }
 
 #[derive(Args)]
+struct SearchArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// SS_REF frequency in Hz (absolute when the recording has core:frequency, else
+    /// relative to its centre). Default: the recording's centre.
+    #[arg(long)]
+    ssb_freq: Option<f64>,
+    /// SSB subcarrier spacing in kHz (default: try 15 and 30).
+    #[arg(long, value_parser = ["15", "30", "120", "240"])]
+    scs_ssb: Option<String>,
+    /// CFO search range in ± Hz (default: one SSB subcarrier spacing).
+    #[arg(long)]
+    cfo_range: Option<f64>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Write the recording's metadata plus one annotation per detected SSB to this
+    /// .sigmf-meta (the data file is hard-linked or copied beside it).
+    #[arg(long)]
+    annotate: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct EvmArgs {
     #[command(flatten)]
     input: InputArgs,
@@ -253,6 +278,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Generate(GenerateCmd::Ofdm(a)) => generate_ofdm(a, isa),
         Command::Generate(GenerateCmd::Ssb(a)) => generate_ssb(a, isa),
         Command::Evm(a) => evm_cmd(a, isa),
+        Command::Search(a) => search_cmd(a, isa),
     }
 }
 
@@ -434,6 +460,212 @@ fn bench_cmd(a: BenchArgs, isas: Vec<Isa>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
+    use nrkit::phy::search::{CellSearcher, SearchConfig, SsbDetection};
+    let rec = open(&a.input)?;
+    let fs = rec.meta.sample_rate;
+    let center = rec.meta.frequency_at(0);
+    let fc = center.unwrap_or(0.0);
+    let ssb_freq = a.ssb_freq.unwrap_or(fc);
+    if !ssb_freq.is_finite() {
+        bail!("--ssb-freq must be finite");
+    }
+    if a.ssb_freq.is_none() && !a.json {
+        eprintln!(
+            "nrkit: note: no --ssb-freq: searching for an SSB centred at {} (the sync-raster scan is not implemented yet)",
+            fmt_hz(ssb_freq)
+        );
+    }
+    let spacings: Vec<u32> = match &a.scs_ssb {
+        Some(s) => vec![s.parse().expect("validated by clap")],
+        None => vec![30, 15],
+    };
+    let mut engine = FftEngine::new(isa)?;
+    let mut searchers = Vec::new();
+    for &scs in &spacings {
+        let mut cfg = SearchConfig::new(fs, ssb_freq - fc, scs);
+        if let Some(r) = a.cfo_range {
+            cfg.cfo_range_hz = r;
+        }
+        searchers.push((
+            scs,
+            CellSearcher::new(cfg, &mut engine)
+                .with_context(|| format!("{}: search parameters", rec.data_path.display()))?,
+        ));
+    }
+    let mut reader = rec.reader()?;
+    reader.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);
+    let mut buf = vec![C32::default(); 1 << 16];
+    let mut found: Vec<(u32, SsbDetection)> = Vec::new();
+    let mut progress = Progress::new(rec.samples, "searching");
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        for (scs, s) in &mut searchers {
+            found.extend(s.push(&buf[..n])?.into_iter().map(|d| (*scs, d)));
+        }
+        progress.set(reader.position());
+    }
+    for (scs, s) in &mut searchers {
+        found.extend(s.finish()?.into_iter().map(|d| (*scs, d)));
+    }
+    progress.finish();
+    found.sort_by_key(|(_, d)| d.sample_offset);
+    // Cells: (PCI, spacing), in order of first appearance.
+    let mut cells: Vec<(u16, u32, Vec<SsbDetection>)> = Vec::new();
+    for (scs, d) in found {
+        match cells
+            .iter_mut()
+            .find(|c| c.0 == d.pci.value() && c.1 == scs)
+        {
+            Some(c) => c.2.push(d),
+            None => cells.push((d.pci.value(), scs, vec![d])),
+        }
+    }
+    let cells_json: Vec<serde_json::Value> = cells
+        .iter()
+        .map(|(pci, scs, ssbs)| {
+            let m = ssbs[0].mib;
+            json!({
+                "pci": pci,
+                "ssb_freq_hz": ssb_freq,
+                "scs_ssb_khz": scs,
+                "mib": {
+                    "sfn": m.sfn,
+                    "subcarrier_spacing_common": m.scs_common_khz,
+                    "ssb_subcarrier_offset": m.k_ssb,
+                    "dmrs_type_a_position": m.dmrs_type_a_position,
+                    "pdcch_config_sib1": m.pdcch_config_sib1,
+                    "cell_barred": m.cell_barred,
+                    "intra_freq_reselection_allowed": m.intra_freq_reselection_allowed,
+                },
+                "ssbs": ssbs.iter().map(|d| json!({
+                    "ssb_index": d.ssb_index,
+                    "half_frame": d.half_frame,
+                    "sfn": d.mib.sfn,
+                    "sample_offset": d.sample_offset,
+                    "cfo_hz": d.cfo_hz,
+                    "snr_db": d.snr_db,
+                    "rsrp_dbfs": d.rsrp_dbfs,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    if let Some(out) = &a.annotate {
+        let mut meta = rec.meta.clone();
+        for (pci, scs, ssbs) in &cells {
+            let half_bw = 120.0 * f64::from(*scs) * 1e3;
+            let n_sym = |scs: u32| {
+                // 4 symbols of N + N_CP at the input rate.
+                4.0 * (1.0 + 144.0 / 2048.0) * fs / (f64::from(scs) * 1e3)
+            };
+            for d in ssbs {
+                let mut an = nrkit::iq::Annotation::new(
+                    d.sample_offset,
+                    n_sym(*scs).round() as u64,
+                    format!("SSB {} PCI {} SFN {}", d.ssb_index, pci, d.mib.sfn),
+                );
+                an.freq_lower_edge = Some(ssb_freq - half_bw);
+                an.freq_upper_edge = Some(ssb_freq + half_bw);
+                an.extra.insert("nrkit:pci".into(), json!(pci));
+                an.extra
+                    .insert("nrkit:ssb_index".into(), json!(d.ssb_index));
+                an.extra
+                    .insert("nrkit:half_frame".into(), json!(d.half_frame));
+                an.extra.insert("nrkit:sfn".into(), json!(d.mib.sfn));
+                an.extra.insert("nrkit:cfo_hz".into(), json!(d.cfo_hz));
+                an.extra.insert("nrkit:snr_db".into(), json!(d.snr_db));
+                an.extra.insert(
+                    "nrkit:mib".into(),
+                    json!({
+                        "subcarrier_spacing_common": d.mib.scs_common_khz,
+                        "ssb_subcarrier_offset": d.mib.k_ssb,
+                        "dmrs_type_a_position": d.mib.dmrs_type_a_position,
+                        "pdcch_config_sib1": d.mib.pdcch_config_sib1,
+                        "cell_barred": d.mib.cell_barred,
+                        "intra_freq_reselection_allowed": d.mib.intra_freq_reselection_allowed,
+                    }),
+                );
+                meta.annotations.push(an);
+            }
+        }
+        meta.annotations.sort_by_key(|x| x.sample_start);
+        create_parent(out)?;
+        let (meta_path, data_path) = nrkit::iq::sigmf_paths(out);
+        let same =
+            std::fs::canonicalize(&data_path).ok() == std::fs::canonicalize(&rec.data_path).ok();
+        if !same {
+            if data_path.exists() {
+                bail!(
+                    "{}: exists; not overwriting it with the recording's data",
+                    data_path.display()
+                );
+            }
+            if std::fs::hard_link(&rec.data_path, &data_path).is_err() {
+                std::fs::copy(&rec.data_path, &data_path).with_context(|| {
+                    format!(
+                        "copying {} to {}",
+                        rec.data_path.display(),
+                        data_path.display()
+                    )
+                })?;
+            }
+        }
+        nrkit::iq::write_meta(&meta_path, &meta)?;
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "cells": cells_json }))?
+        );
+    } else if cells.is_empty() {
+        println!("no cell found in {}", rec.data_path.display());
+    } else {
+        for (pci, scs, ssbs) in &cells {
+            let m = ssbs[0].mib;
+            println!(
+                "PCI {pci}  SSB {} at {} kHz  MIB: SFN {} scs-common {} kHz k_SSB {} DMRS-A {} pdcch-ConfigSIB1 {} barred {} intra-freq-resel {}",
+                fmt_hz(ssb_freq),
+                scs,
+                m.sfn,
+                m.scs_common_khz,
+                m.k_ssb,
+                m.dmrs_type_a_position,
+                m.pdcch_config_sib1,
+                if m.cell_barred { "yes" } else { "no" },
+                if m.intra_freq_reselection_allowed { "allowed" } else { "not allowed" },
+            );
+            println!(
+                "  {:>5} {:>3} {:>5} {:>12} {:>10} {:>8} {:>10}",
+                "index", "hf", "sfn", "sample", "cfo_hz", "snr_db", "rsrp_dBFS"
+            );
+            for d in ssbs {
+                println!(
+                    "  {:>5} {:>3} {:>5} {:>12} {:>10.1} {:>8.1} {:>10.1}",
+                    d.ssb_index,
+                    d.half_frame,
+                    d.mib.sfn,
+                    d.sample_offset,
+                    d.cfo_hz,
+                    d.snr_db,
+                    d.rsrp_dbfs
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fmt_hz(f: f64) -> String {
+    if f.abs() >= 1e6 {
+        format!("{:.6} MHz", f / 1e6)
+    } else {
+        format!("{f:.0} Hz")
+    }
 }
 
 fn create_parent(path: &Path) -> Result<()> {

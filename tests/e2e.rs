@@ -168,3 +168,135 @@ fn bench_json_contract() {
         assert!(x["ns_per_op"].as_f64().unwrap() > 0.0);
     }
 }
+
+#[test]
+fn generate_ssb_then_search_json_contract() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("ssb.sigmf-meta");
+    let o = nrkit(&[
+        "generate",
+        "ssb",
+        "--pci",
+        "1007",
+        "--case",
+        "B",
+        "--lmax",
+        "8",
+        "--ssb-indices",
+        "2,5",
+        "--sfn",
+        "1022",
+        "--frames",
+        "4",
+        "--sample-rate",
+        "23.04e6",
+        "--scs-common",
+        "15",
+        "--kssb",
+        "23",
+        "--dmrs-type-a-position",
+        "3",
+        "--pdcch-config-sib1",
+        "77",
+        "--intra-freq-reselection-not-allowed",
+        "--period-ms",
+        "20",
+        "--center-freq",
+        "2.6e9",
+        "--ssb-freq",
+        "2.6012e9",
+        "-o",
+        path(&out),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let ann = meta["annotations"].as_array().unwrap();
+    assert_eq!(ann.len(), 4); // SFN 1022 and 0, SSBs 2 and 5
+    assert_eq!(meta["captures"][0]["core:frequency"], 2.6e9);
+    let ann_out = d.path().join("annotated.sigmf-meta");
+    let v = stdout_json(&nrkit(&[
+        "search",
+        path(&out),
+        "--ssb-freq",
+        "2.6012e9",
+        "--scs-ssb",
+        "30",
+        "--json",
+        "--annotate",
+        path(&ann_out),
+    ]));
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "{v}");
+    let c = &cells[0];
+    assert_eq!(c["pci"], 1007);
+    assert_eq!(c["ssb_freq_hz"], 2.6012e9);
+    assert_eq!(c["scs_ssb_khz"], 30);
+    let m = &c["mib"];
+    assert_eq!(m["sfn"], 1022);
+    assert_eq!(m["subcarrier_spacing_common"], 15);
+    assert_eq!(m["ssb_subcarrier_offset"], 23);
+    assert_eq!(m["dmrs_type_a_position"], 3);
+    assert_eq!(m["pdcch_config_sib1"], 77);
+    assert_eq!(m["cell_barred"], false);
+    assert_eq!(m["intra_freq_reselection_allowed"], false);
+    let ssbs = c["ssbs"].as_array().unwrap();
+    assert_eq!(ssbs.len(), 4);
+    for (s, a) in ssbs.iter().zip(ann) {
+        assert_eq!(s["sample_offset"], a["core:sample_start"]);
+        assert_eq!(s["ssb_index"], a["nrkit:ssb_index"]);
+        assert_eq!(s["sfn"], a["nrkit:sfn"]);
+        assert_eq!(s["half_frame"], 0);
+        for k in ["cfo_hz", "snr_db", "rsrp_dbfs"] {
+            assert!(s[k].is_f64(), "{k}");
+        }
+    }
+    let annotated: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&ann_out).unwrap()).unwrap();
+    let found: Vec<_> = annotated["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a.get("nrkit:mib").is_some())
+        .collect();
+    assert_eq!(found.len(), 4);
+    assert!(d.path().join("annotated.sigmf-data").exists());
+    // Bad parameters: exit 2 with one line.
+    for args in [
+        vec![
+            "generate",
+            "ssb",
+            "--pci",
+            "5",
+            "--case",
+            "D",
+            "--lmax",
+            "8",
+            "--sample-rate",
+            "61.44e6",
+            "-o",
+            "x.sigmf-meta",
+        ],
+        vec![
+            "generate",
+            "ssb",
+            "--pci",
+            "5",
+            "--case",
+            "C",
+            "--lmax",
+            "8",
+            "--sample-rate",
+            "15.36e6",
+            "--ssb-freq",
+            "9e6",
+            "-o",
+            "x.sigmf-meta",
+        ],
+        vec!["search", path(&out), "--ssb-freq", "1e12"],
+    ] {
+        let o = nrkit(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&o.stderr).trim().lines().count(), 1);
+    }
+}

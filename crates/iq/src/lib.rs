@@ -21,7 +21,7 @@ pub use datatype::Datatype;
 pub use error::IqError;
 pub use meta::{Annotation, Capture, Meta, SIGMF_VERSION};
 pub use reader::{Reader, Recording};
-pub use writer::Writer;
+pub use writer::{write_meta, Writer};
 
 use std::path::{Path, PathBuf};
 

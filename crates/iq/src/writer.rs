@@ -23,7 +23,9 @@ pub struct Writer {
     bytes: Vec<u8>,
 }
 
-fn write_meta(path: &Path, meta: &Meta) -> Result<(), IqError> {
+/// Writes a `.sigmf-meta` file atomically (temporary file, then rename), e.g. to annotate
+/// an existing recording.
+pub fn write_meta(path: &Path, meta: &Meta) -> Result<(), IqError> {
     let tmp = path.with_extension("sigmf-meta.tmp");
     let text = serde_json::to_string_pretty(&meta.to_json()).expect("JSON values serialize");
     std::fs::write(&tmp, text + "\n").map_err(|e| IqError::io(&tmp, e))?;
