@@ -31,6 +31,7 @@ pub const KERNELS: &[&str] = &[
     "ldpc_encode",
     "ldpc_decode",
     "polar_decode",
+    "search",
 ];
 
 /// The NR FFT sizes benchmarked.
@@ -488,6 +489,51 @@ pub fn run(
                 ns,
                 56.0,
                 "Mbit/s",
+            ));
+        }
+    }
+    if want("search") {
+        use nrkit_phy::search::{search_samples, SearchConfig};
+        use nrkit_phy::ssb::{SsbCase, SsbGenerator, SsbTxConfig};
+        // 20 ms at 30.72 Msps, Case C, 8 SSBs, SSB frequency known, AWGN at 0 dB per RE.
+        let fs = 30.72e6;
+        let cfg = SsbTxConfig::new(nrkit_core::Pci::new(321)?, SsbCase::C, 8, fs);
+        let mut wave = Vec::new();
+        {
+            let mut engine = FftEngine::detect();
+            let mut g = SsbGenerator::new(cfg, &mut engine)?;
+            for _ in 0..2 {
+                g.next_frame(&mut wave)?;
+            }
+            g.finish(&mut wave)?;
+        }
+        let var = 1.0 / (fs / 30e3);
+        let mut r = rng::stream(11, 0);
+        for v in &mut wave {
+            *v += rng::complex_normal(&mut r, var);
+        }
+        for &isa in &opts.isas {
+            progress(&format!("search/{isa}"));
+            let mut engine = FftEngine::new(isa)?;
+            let mut found = 0;
+            let ns = time_op(budget, || {
+                let d = search_samples(
+                    SearchConfig::new(fs, 0.0, 30),
+                    black_box(&wave),
+                    &mut engine,
+                )
+                .expect("valid");
+                found = d.len();
+            });
+            out.push(result(
+                "search",
+                json!({"duration_ms": 20, "sample_rate": fs, "scs_ssb_khz": 30, "ssb_freq": "known",
+                       "snr_db": 0.0, "ssbs_decoded": found,
+                       "fraction_of_real_time": ns / 20e6}),
+                isa,
+                ns,
+                wave.len() as f64,
+                "Msps",
             ));
         }
     }

@@ -63,6 +63,12 @@ impl Resampler {
     /// Resampler from `from_hz` to `to_hz`; both must be whole numbers of Hz whose ratio
     /// reduces to factors ≤ [`Resampler::MAX_FACTOR`].
     pub fn for_rates(from_hz: f64, to_hz: f64) -> Result<Self, Error> {
+        Self::for_rates_with_taps(from_hz, to_hz, 48)
+    }
+
+    /// Like [`Resampler::for_rates`] with `k` prototype taps per unit of max(L, M) (8..=256):
+    /// fewer taps give a wider transition band for a lower cost.
+    pub fn for_rates_with_taps(from_hz: f64, to_hz: f64, k: usize) -> Result<Self, Error> {
         for (what, r) in [
             ("input sample rate", from_hz),
             ("output sample rate", to_hz),
@@ -73,7 +79,7 @@ impl Resampler {
         }
         let (a, b) = (from_hz.round() as u64, to_hz.round() as u64);
         let g = gcd(a, b);
-        Self::new((b / g) as usize, (a / g) as usize)
+        Self::with_taps((b / g) as usize, (a / g) as usize, k)
     }
 
     /// Resampler with `k` prototype taps per unit of max(L, M) (8..=256).

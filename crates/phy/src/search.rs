@@ -26,7 +26,7 @@
 //!    CRC passes.
 
 use nrkit_core::{Error, Pci, C32};
-use nrkit_dsp::{Direction, Fft, FftEngine, Nco, Resampler};
+use nrkit_dsp::{Direction, Fft, FftEngine, Nco, Resampler, VectorKernels};
 
 use crate::modulation::{Demapper, Modulation};
 use crate::ssb::mapping::{pbch_positions, Re, SYNC_K0};
@@ -37,6 +37,8 @@ use crate::ssb::sequences::{pbch_dmrs, pss, sss, SYNC_LEN};
 const N_W: usize = 384;
 /// Overlap-save block size of the PSS correlator.
 const BLOCK: usize = 2048;
+/// Minimum coherent DMRS energy fraction for a candidate to be decoded.
+const DMRS_GATE: f32 = 0.07;
 
 /// Search parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +65,7 @@ impl SearchConfig {
             ssb_offset_hz,
             scs_ssb_khz,
             cfo_range_hz: f64::from(scs_ssb_khz) * 1e3,
-            pss_threshold: 0.03,
+            pss_threshold: 0.045,
             list: 8,
         }
     }
@@ -108,9 +110,11 @@ pub struct CellSearcher {
     base: u64,
     /// Templates: per N_ID2 and CFO hypothesis, the conjugated spectrum of the template.
     templates: Vec<(u8, f64, Vec<C32>)>,
+    /// The same templates in the time domain (N_W samples each).
+    time_templates: Vec<Vec<C32>>,
     template_energy: f64,
     /// Best metric per N_ID2 for working indices from `mbase`, and its hypothesis index.
-    metric: [Vec<(f32, u16)>; 3],
+    metric: [Vec<f32>; 3],
     mbase: u64,
     /// Next working index whose correlation is not computed.
     scanned: u64,
@@ -120,11 +124,14 @@ pub struct CellSearcher {
     ifft_block: Fft,
     fft_sym: Fft,
     scratch: Vec<C32>,
-    sss_all: Vec<[i8; SYNC_LEN]>,
+    sss_all: &'static [[i8; SYNC_LEN]],
     pss_seq: [[i8; SYNC_LEN]; 3],
     bch: BchDecoder,
     demapper: Demapper,
     resampled: Vec<C32>,
+    kernels: VectorKernels,
+    /// PBCH DMRS sequences per PCI (8 ī_SSB each), computed on first use.
+    dmrs_cache: std::collections::HashMap<u16, Vec<Vec<C32>>>,
     /// Energy and count of the correlated samples so far (for the silence floor).
     energy_sum: f64,
     energy_n: u64,
@@ -162,7 +169,9 @@ impl CellSearcher {
             return Err(Error::invalid("CFO range", ">= 0 Hz", cfg.cfo_range_hz));
         }
         let fs_w = N_W as f64 * scs;
-        let resampler = Resampler::for_rates(cfg.sample_rate, fs_w)?;
+        // 20 taps per unit: the pass band must hold the SSB (±120·Δf = ±0.31·fs_w) and the
+        // stop band start below fs_w − 120·Δf; a 48-tap filter would cost 2.4× more.
+        let resampler = Resampler::for_rates_with_taps(cfg.sample_rate, fs_w, 20)?;
         let nco = Nco::new(-cfg.ssb_offset_hz, cfg.sample_rate)?;
         let fft_block = engine.plan(BLOCK, Direction::Forward)?;
         let ifft_block = engine.plan(BLOCK, Direction::Inverse)?;
@@ -178,6 +187,7 @@ impl CellSearcher {
         let pss_seq = [pss(0)?, pss(1)?, pss(2)?];
         let ifft_sym = engine.plan(N_W, Direction::Inverse)?;
         let mut templates = Vec::new();
+        let mut time_templates = Vec::new();
         let n_hyp = (cfg.cfo_range_hz / (scs / 2.0)).floor() as i64;
         let mut template_energy = 0.0;
         for (nid2, seq) in pss_seq.iter().enumerate() {
@@ -194,6 +204,7 @@ impl CellSearcher {
                     let ph = std::f64::consts::TAU * cfo * n as f64 / fs_w;
                     padded[n] = v * C32::new(ph.cos() as f32, ph.sin() as f32);
                 }
+                time_templates.push(padded[..N_W].to_vec());
                 fft_block.process(&mut padded, &mut scratch)?;
                 // Correlation c[p] = Σ x[p+n]·conj(t[n]) = IFFT(X·conj(T)) / BLOCK.
                 let s = 1.0 / BLOCK as f32;
@@ -203,9 +214,7 @@ impl CellSearcher {
                 templates.push((nid2 as u8, cfo, padded));
             }
         }
-        let sss_all = (0..1008u16)
-            .map(|p| sss(Pci::new(p).expect("0..1008")))
-            .collect();
+        let sss_all = all_sss();
         let num = nrkit_core::Numerology::from_scs_khz(cfg.scs_ssb_khz)?;
         let cp = (num.n_cp_tc(1) as usize * N_W) / num.n_u_tc() as usize;
         Ok(CellSearcher {
@@ -219,6 +228,7 @@ impl CellSearcher {
             buf: Vec::new(),
             base: 0,
             templates,
+            time_templates,
             template_energy,
             metric: [Vec::new(), Vec::new(), Vec::new()],
             mbase: 0,
@@ -231,6 +241,8 @@ impl CellSearcher {
             sss_all,
             pss_seq,
             resampled: Vec::new(),
+            dmrs_cache: std::collections::HashMap::new(),
+            kernels: VectorKernels::new(engine.isa())?,
             energy_sum: 0.0,
             energy_n: 0,
             cfg,
@@ -250,7 +262,9 @@ impl CellSearcher {
     /// Feeds input samples; returns the SSBs decoded so far.
     pub fn push(&mut self, x: &[C32]) -> Result<Vec<SsbDetection>, Error> {
         let mut mixed = x.to_vec();
-        self.nco.mix(&mut mixed);
+        if self.cfg.ssb_offset_hz != 0.0 {
+            self.nco.mix(&mut mixed);
+        }
         self.consumed += x.len() as u64;
         self.resampled.clear();
         self.resampler.process(&mixed, &mut self.resampled);
@@ -296,22 +310,23 @@ impl CellSearcher {
             let m = &self.metric[nid2];
             for p in self.decided..limit {
                 let i = (p - self.mbase) as usize;
-                let (v, h) = m[i];
+                let v = m[i];
                 if v < self.cfg.pss_threshold {
                     continue;
                 }
                 let lo = i.saturating_sub(w as usize);
                 let hi = (i + w as usize).min(m.len() - 1);
-                let left_ok = m[lo..i].iter().all(|e| e.0 < v);
-                let right_ok = m[i + 1..=hi].iter().all(|e| e.0 <= v);
+                let left_ok = m[lo..i].iter().all(|&e| e < v);
+                let right_ok = m[i + 1..=hi].iter().all(|&e| e <= v);
                 if left_ok && right_ok {
-                    cands.push((p, h));
+                    cands.push((p, nid2 as u8));
                 }
             }
         }
         cands.sort_unstable();
-        for (p, h) in cands {
-            if let Some(d) = self.candidate(p, usize::from(h))? {
+        for (p, nid2) in cands {
+            let h = self.best_hypothesis(p, nid2);
+            if let Some(d) = self.candidate(p, h)? {
                 found.push(d);
             }
         }
@@ -331,11 +346,13 @@ impl CellSearcher {
             for m in &mut self.metric {
                 m.drain(..n);
             }
+
             self.mbase += n as u64;
         }
         Ok(found)
     }
 
+    #[inline(never)]
     fn correlate_block(&mut self) -> Result<(), Error> {
         let off = (self.scanned - self.base) as usize;
         let mut x = self.buf[off..off + BLOCK].to_vec();
@@ -358,26 +375,45 @@ impl CellSearcher {
         self.fft_block.process(&mut x, &mut self.scratch)?;
         let start_len = self.metric[0].len();
         for m in &mut self.metric {
-            m.resize(start_len + valid, (0.0, 0));
+            m.resize(start_len + valid, 0.0);
         }
+
+        let inv: Vec<f32> = e
+            .iter()
+            .map(|&ep| (1.0 / (self.template_energy * ep.max(floor).max(1e-30))) as f32)
+            .collect();
         let mut prod = vec![C32::default(); BLOCK];
-        for (hi, (nid2, _, t)) in self.templates.iter().enumerate() {
-            for ((d, a), b) in prod.iter_mut().zip(&x).zip(t) {
-                *d = a * b;
-            }
+        let mut mag = vec![0f32; BLOCK];
+        for (nid2, _, t) in &self.templates {
+            self.kernels.mul(&x, t, &mut prod)?;
             self.ifft_block.process(&mut prod, &mut self.scratch)?;
-            let m = &mut self.metric[usize::from(*nid2)];
-            for p in 0..valid {
-                let den = self.template_energy * e[p].max(floor).max(1e-30);
-                let v = (f64::from(prod[p].norm_sqr()) / den) as f32;
-                let slot = &mut m[start_len + p];
-                if v > slot.0 {
-                    *slot = (v, hi as u16);
-                }
+            self.kernels.mag_sq(&prod, &mut mag)?;
+            let m = &mut self.metric[usize::from(*nid2)][start_len..];
+            for ((slot, &c), &w) in m.iter_mut().zip(&mag[..valid]).zip(&inv) {
+                *slot = slot.max(c * w);
             }
         }
         self.scanned += valid as u64;
         Ok(())
+    }
+
+    /// The CFO hypothesis of N_ID2 `nid2` with the largest correlation at `p`.
+    fn best_hypothesis(&self, p: u64, nid2: u8) -> usize {
+        let x = self.at(p, N_W);
+        let mut best = (f32::MIN, 0);
+        for (h, (n2, _, _)) in self.templates.iter().enumerate() {
+            if *n2 != nid2 {
+                continue;
+            }
+            let c = self
+                .kernels
+                .dot(x, &self.time_templates[h])
+                .expect("equal lengths");
+            if c.norm_sqr() > best.0 {
+                best = (c.norm_sqr(), h);
+            }
+        }
+        best.1
     }
 
     /// Samples from working index `p` (must be in `buf`).
@@ -386,10 +422,11 @@ impl CellSearcher {
         &self.buf[i..i + n]
     }
 
+    #[inline(never)]
     fn candidate(&mut self, p: u64, hyp: usize) -> Result<Option<SsbDetection>, Error> {
         let (nid2, coarse, _) = (self.templates[hyp].0, self.templates[hyp].1, ());
         // Fine CFO from the two halves of the PSS correlation (under the coarse CFO).
-        let t = self.time_template(nid2, coarse);
+        let t = &self.time_templates[hyp];
         let x = self.at(p, N_W);
         let half = N_W / 2;
         let c1: C32 = (0..half).map(|n| x[n] * t[n].conj()).sum();
@@ -401,9 +438,17 @@ impl CellSearcher {
         let adv = self.cp / 4;
         let n_span = 4 * (N_W + self.cp);
         let mut seg = self.at(p - adv as u64, n_span).to_vec();
-        let mut nco = Nco::new(-cfo, self.fs_w)?;
-        nco.set_phase(std::f64::consts::TAU * cfo * adv as f64 / self.fs_w);
-        nco.mix(&mut seg);
+        {
+            // e^(−j2π·cfo·(n − adv)/fs_w), by recurrence in f64.
+            let w = -std::f64::consts::TAU * cfo / self.fs_w;
+            let (sw, cw) = w.sin_cos();
+            let a0 = -w * adv as f64;
+            let mut cur = (a0.cos(), a0.sin());
+            for v in &mut seg {
+                *v *= C32::new(cur.0 as f32, cur.1 as f32);
+                cur = (cur.0 * cw - cur.1 * sw, cur.0 * sw + cur.1 * cw);
+            }
+        }
         let mut grid = vec![[C32::default(); 4]; 240];
         let mut sym = vec![C32::default(); N_W];
         for l in 0..4 {
@@ -424,6 +469,21 @@ impl CellSearcher {
         // −2π·adv/N per subcarrier (plus the small PSS timing error, refined below).
         let alpha_w = -std::f64::consts::TAU * adv as f64 / N_W as f64;
         let cis = |a: f64| C32::new(a.cos() as f32, a.sin() as f32);
+        // e^(j·a·k) for k = 0…239 by recurrence in f64 (exact enough over 240 steps).
+        let ramp = |a: f64| -> Vec<C32> {
+            let step = (a.cos(), a.sin());
+            let mut cur = (1.0f64, 0.0f64);
+            (0..240)
+                .map(|_| {
+                    let v = C32::new(cur.0 as f32, cur.1 as f32);
+                    cur = (
+                        cur.0 * step.0 - cur.1 * step.1,
+                        cur.0 * step.1 + cur.1 * step.0,
+                    );
+                    v
+                })
+                .collect()
+        };
         // Flat PSS channel g0 (all 127 REs averaged) and the SSS over the 336 N_ID1 of this
         // N_ID2, matched by magnitude (insensitive to per-symbol phase offsets).
         let g0: C32 = (0..SYNC_LEN)
@@ -438,8 +498,8 @@ impl CellSearcher {
             let pci = 3 * n1 + u16::from(nid2);
             let d = &self.sss_all[usize::from(pci)];
             let s: C32 = z.iter().zip(d).map(|(a, &b)| a * f32::from(b)).sum();
-            if s.norm() > best.0 {
-                best = (s.norm(), pci);
+            if s.norm_sqr() > best.0 {
+                best = (s.norm_sqr(), pci);
             }
         }
         let pci = Pci::new(best.1)?;
@@ -447,19 +507,29 @@ impl CellSearcher {
         let (dmrs_pos, data_pos) = pbch_positions(v);
         // ī_SSB and the timing slope jointly from the DMRS: per-symbol coherent sums under
         // slopes for timing errors of −1…+1 samples in quarter steps.
+        let slopes: Vec<Vec<C32>> = (-4..=4)
+            .map(|q| ramp(-(alpha_w - std::f64::consts::TAU * (q as f64 / 4.0) / N_W as f64)))
+            .collect();
+        if !self.dmrs_cache.contains_key(&pci.value()) {
+            let seqs = (0..8u8)
+                .map(|i| pbch_dmrs(pci, i))
+                .collect::<Result<Vec<_>, _>>()?;
+            self.dmrs_cache.insert(pci.value(), seqs);
+        }
+        let seqs = &self.dmrs_cache[&pci.value()];
         let mut best_i = (f32::MIN, 0u8, 0f64, Vec::new());
         for ibar in 0..8u8 {
-            let r = pbch_dmrs(pci, ibar)?;
+            let r = &seqs[usize::from(ibar)];
             let zr: Vec<C32> = dmrs_pos
                 .iter()
-                .zip(&r)
+                .zip(r)
                 .map(|(&(k, l), rv)| y(k, l) * rv.conj())
                 .collect();
-            for q in -4..=4 {
+            for (q, tab) in (-4..=4).zip(&slopes) {
                 let a = alpha_w - std::f64::consts::TAU * (q as f64 / 4.0) / N_W as f64;
                 let mut acc = [C32::default(); 4];
                 for (&(k, l), zz) in dmrs_pos.iter().zip(&zr) {
-                    acc[l] += zz * cis(-a * k as f64);
+                    acc[l] += zz * tab[k];
                 }
                 let score: f32 = acc[1..].iter().map(|c| c.norm()).sum();
                 if score > best_i.0 {
@@ -467,7 +537,30 @@ impl CellSearcher {
                 }
             }
         }
-        let (_, ibar, alpha_coarse, r) = best_i;
+        let (score, ibar, alpha_coarse, r) = best_i;
+        // Gate: the coherent DMRS energy fraction Σ_l |Σ z|²/n_l / Σ|z|² is ≈ 3/144 for noise
+        // (≈ 0.06 at most over the 72 hypotheses) and ≈ 0.2 at −6 dB per RE.
+        {
+            let zr: Vec<C32> = dmrs_pos
+                .iter()
+                .zip(&r)
+                .map(|(&(k, l), rv)| y(k, l) * rv.conj())
+                .collect();
+            let tab = ramp(-alpha_coarse);
+            let mut acc = [C32::default(); 4];
+            let mut n_l = [0f32; 4];
+            let mut tot = 0f32;
+            for (&(k, l), zz) in dmrs_pos.iter().zip(&zr) {
+                acc[l] += zz * tab[k];
+                n_l[l] += 1.0;
+                tot += zz.norm_sqr();
+            }
+            let coh: f32 = (1..4).map(|l| acc[l].norm_sqr() / n_l[l]).sum();
+            let _ = score;
+            if !(tot > 0.0) || coh / tot < DMRS_GATE {
+                return Ok(None);
+            }
+        }
         // Channel: per-symbol gain and a common slope, from the DMRS.
         let zs: Vec<(usize, usize, C32)> = dmrs_pos
             .iter()
@@ -475,9 +568,13 @@ impl CellSearcher {
             .map(|(&(k, l), rv)| (k, l, y(k, l) * rv.conj()))
             .collect();
         let alpha = alpha_coarse;
+        let fwd = ramp(alpha);
         let rot = |k: usize, sign: f64| {
-            let a = sign * alpha * k as f64;
-            C32::new(a.cos() as f32, a.sin() as f32)
+            if sign > 0.0 {
+                fwd[k]
+            } else {
+                fwd[k].conj()
+            }
         };
         let mut gain = [C32::default(); 4];
         let mut cnt = [0usize; 4];
@@ -552,23 +649,16 @@ impl CellSearcher {
         }
         Ok(None)
     }
+}
 
-    fn time_template(&self, nid2: u8, cfo: f64) -> Vec<C32> {
-        // Direct synthesis (N_W × 127 terms, only per candidate).
-        let seq = &self.pss_seq[usize::from(nid2)];
-        (0..N_W)
-            .map(|n| {
-                let mut acc = C32::default();
-                for (m, &d) in seq.iter().enumerate() {
-                    let k = (SYNC_K0 + m) as f64 - 120.0;
-                    let ph = std::f64::consts::TAU
-                        * (k * n as f64 / N_W as f64 + cfo * n as f64 / self.fs_w);
-                    acc += C32::new(ph.cos() as f32, ph.sin() as f32) * f32::from(d);
-                }
-                acc
-            })
+/// The 1008 SSS sequences, built once per process.
+fn all_sss() -> &'static [[i8; SYNC_LEN]] {
+    static TABLE: std::sync::OnceLock<Vec<[i8; SYNC_LEN]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..1008u16)
+            .map(|p| sss(Pci::new(p).expect("0..1008")))
             .collect()
-    }
+    })
 }
 
 fn group_by_symbol(pos: &[Re]) -> Vec<(usize, Vec<usize>)> {
