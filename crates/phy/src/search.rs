@@ -510,11 +510,11 @@ impl CellSearcher {
         let slopes: Vec<Vec<C32>> = (-4..=4)
             .map(|q| ramp(-(alpha_w - std::f64::consts::TAU * (q as f64 / 4.0) / N_W as f64)))
             .collect();
-        if !self.dmrs_cache.contains_key(&pci.value()) {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.dmrs_cache.entry(pci.value()) {
             let seqs = (0..8u8)
                 .map(|i| pbch_dmrs(pci, i))
                 .collect::<Result<Vec<_>, _>>()?;
-            self.dmrs_cache.insert(pci.value(), seqs);
+            e.insert(seqs);
         }
         let seqs = &self.dmrs_cache[&pci.value()];
         let mut best_i = (f32::MIN, 0u8, 0f64, Vec::new());
@@ -557,7 +557,7 @@ impl CellSearcher {
             }
             let coh: f32 = (1..4).map(|l| acc[l].norm_sqr() / n_l[l]).sum();
             let _ = score;
-            if !(tot > 0.0) || coh / tot < DMRS_GATE {
+            if tot <= 0.0 || tot.is_nan() || coh / tot < DMRS_GATE {
                 return Ok(None);
             }
         }
