@@ -300,3 +300,34 @@ fn generate_ssb_then_search_json_contract() {
         assert_eq!(String::from_utf8_lossy(&o.stderr).trim().lines().count(), 1);
     }
 }
+
+/// A recording built only with py3gpp (scripts/make_interop.py) is decoded by `nrkit search`.
+#[test]
+fn search_decodes_a_py3gpp_recording() {
+    let meta = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/py3gpp_ssb.sigmf-meta"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(meta).unwrap()).unwrap();
+    let want = &m["global"]["nrkit_test:expected"];
+    let v = stdout_json(&nrkit(&["search", meta, "--scs-ssb", "30", "--json"]));
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "{v}");
+    let c = &cells[0];
+    assert_eq!(c["pci"], want["pci"]);
+    assert_eq!(c["scs_ssb_khz"], want["scs_ssb_khz"]);
+    assert_eq!(c["mib"], want["mib"]);
+    let got = c["ssbs"].as_array().unwrap();
+    let exp = want["ssbs"].as_array().unwrap();
+    assert_eq!(got.len(), exp.len());
+    for (g, e) in got.iter().zip(exp) {
+        for k in ["ssb_index", "half_frame", "sfn"] {
+            assert_eq!(g[k], e[k], "{k}");
+        }
+        let d = g["sample_offset"].as_i64().unwrap() - e["sample_offset"].as_i64().unwrap();
+        assert!(d.abs() <= 1, "timing {g} vs {e}");
+        let snr = g["snr_db"].as_f64().unwrap();
+        assert!((snr - 3.0).abs() < 2.0, "SNR estimate {snr} for 3 dB");
+    }
+}

@@ -126,3 +126,19 @@ fn cases_a_b_d_e_and_offsets() {
         check(&cfg, &placed, &got, 77, cfo);
     }
 }
+
+#[test]
+fn noise_only_reports_nothing() {
+    let mut engine = FftEngine::detect();
+    let fs = 7.68e6;
+    for seed in 0..20u64 {
+        let mut r = rng::stream(seed, 99);
+        let x: Vec<C32> = (0..(0.02 * fs) as usize)
+            .map(|_| rng::complex_normal(&mut r, 1e-3))
+            .collect();
+        let got = search_samples(SearchConfig::new(fs, 0.0, 30), &x, &mut engine).unwrap();
+        assert!(got.is_empty(), "seed {seed}: {got:?}");
+        let got = search_samples(SearchConfig::new(fs, 0.0, 15), &x, &mut engine).unwrap();
+        assert!(got.is_empty(), "seed {seed}: {got:?}");
+    }
+}
