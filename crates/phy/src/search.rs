@@ -24,6 +24,9 @@
 //!    L_max = 8/64, its 2 LSBs for L_max = 4), CA-SCL-8 polar decoding, CRC24C, BCH
 //!    descrambling → MIB, SFN, half frame, SSB index. A candidate is reported only when the
 //!    CRC passes.
+//! 8. **Soft combining**: SSBs that fail alone are kept; those of one cell whose ī_SSB rise
+//!    within one burst (≤ 4 ms) carry the same BCH codeword, so their descrambled LLRs are
+//!    summed and decoded together (≈ 10·log10(n) dB gain for n SSBs).
 
 use nrkit_core::{Error, Pci, C32};
 use nrkit_dsp::{Direction, Fft, FftEngine, Nco, Resampler, VectorKernels};
@@ -37,6 +40,8 @@ use crate::ssb::sequences::{pbch_dmrs, pss, sss, SYNC_LEN};
 const N_W: usize = 384;
 /// Overlap-save block size of the PSS correlator.
 const BLOCK: usize = 2048;
+/// Longest time from the first to the last SSB of a burst (Case A, L_max 8: 3.9 ms).
+const BURST_SPAN_S: f64 = 4.0e-3;
 /// Minimum coherent DMRS energy fraction for a candidate to be decoded.
 const DMRS_GATE: f32 = 0.07;
 
@@ -95,6 +100,20 @@ pub struct SsbDetection {
     pub rsrp_dbfs: f64,
 }
 
+/// An SSB whose PBCH did not decode alone, kept for soft combining.
+#[derive(Debug, Clone)]
+struct Member {
+    p: u64,
+    pci: Pci,
+    ibar: u8,
+    /// PBCH LLRs before descrambling.
+    llr: Vec<f32>,
+    sample_offset: u64,
+    cfo_hz: f64,
+    snr_db: f64,
+    rsrp_dbfs: f64,
+}
+
 /// Streaming cell searcher.
 #[derive(Debug)]
 pub struct CellSearcher {
@@ -130,6 +149,8 @@ pub struct CellSearcher {
     demapper: Demapper,
     resampled: Vec<C32>,
     kernels: VectorKernels,
+    /// Undecoded SSBs waiting for soft combining.
+    pending: Vec<Member>,
     /// PBCH DMRS sequences per PCI (8 ī_SSB each), computed on first use.
     dmrs_cache: std::collections::HashMap<u16, Vec<Vec<C32>>>,
     /// Energy and count of the correlated samples so far (for the silence floor).
@@ -243,6 +264,7 @@ impl CellSearcher {
             resampled: Vec::new(),
             dmrs_cache: std::collections::HashMap::new(),
             kernels: VectorKernels::new(engine.isa())?,
+            pending: Vec::new(),
             energy_sum: 0.0,
             energy_n: 0,
             cfg,
@@ -329,6 +351,10 @@ impl CellSearcher {
             if let Some(d) = self.candidate(p, h)? {
                 found.push(d);
             }
+        }
+        if !self.pending.is_empty() {
+            found.extend(self.combine_pending(last)?);
+            found.sort_by_key(|d| d.sample_offset);
         }
         self.decided = self.decided.max(limit);
         // Drop what is no longer needed.
@@ -611,43 +637,125 @@ impl CellSearcher {
                 .demap(&eq, nv.max(1e-12), &mut llr[o..o + 2 * ks.len()])?;
             o += 2 * ks.len();
         }
+        let w_start = p as f64 - self.cp as f64;
+        let ratio = self.cfg.sample_rate / self.fs_w;
+        let input = w_start * ratio - self.resampler.delay_in_samples();
+        let member = Member {
+            p,
+            pci,
+            ibar,
+            llr,
+            sample_offset: input.round().max(0.0) as u64,
+            cfo_hz: cfo,
+            snr_db: 10.0 * (sig / noise).log10(),
+            rsrp_dbfs: 10.0 * (sig / (N_W * N_W) as f64).log10(),
+        };
+        let one = std::slice::from_ref(&member);
+        if let Some(mut d) = self.decode_members(one)? {
+            return Ok(d.pop());
+        }
+        self.pending.push(member);
+        Ok(None)
+    }
+
+    /// Decodes SSBs of one burst of one cell together: their PBCH LLRs, each descrambled with
+    /// its own ν, are summed (the BCH codeword is the same for every SSB of a half frame, or
+    /// of a group of 8 for L_max = 64). Tries L_max 8 and 4 in FR1, 64 in FR2.
+    fn decode_members(&self, members: &[Member]) -> Result<Option<Vec<SsbDetection>>, Error> {
         let fr2 = self.cfg.scs_ssb_khz >= 120;
         let hyps: &[u8] = if fr2 { &[64] } else { &[8, 4] };
-        for &l_max in hyps {
-            if l_max == 4 && ibar < 4 {
+        let pci = members[0].pci;
+        let any_high = members.iter().any(|m| m.ibar >= 4);
+        'hyp: for &l_max in hyps {
+            if l_max == 4 && !any_high {
                 continue; // same ν as L_max = 8
             }
-            let nu = if l_max == 4 { ibar & 3 } else { ibar };
-            let mut l2 = llr.clone();
-            pbch_descramble_llr(&mut l2, pci, nu)?;
-            if let Some(dec) = self.bch.decode(&l2, pci, l_max, fr2)? {
-                let (idx, hf, lm) = match l_max {
-                    64 => (dec.ssb_index_msbs | ibar, dec.half_frame, 64),
+            let mut sum = vec![0f32; BCH_E];
+            for m in members {
+                let nu = if l_max == 4 { m.ibar & 3 } else { m.ibar };
+                let mut l2 = m.llr.clone();
+                pbch_descramble_llr(&mut l2, pci, nu)?;
+                for (a, b) in sum.iter_mut().zip(&l2) {
+                    *a += b;
+                }
+            }
+            let Some(dec) = self.bch.decode(&sum, pci, l_max, fr2)? else {
+                continue;
+            };
+            let mut out = Vec::with_capacity(members.len());
+            for m in members {
+                let (idx, lm) = match l_max {
+                    64 => (dec.ssb_index_msbs | m.ibar, 64),
                     4 => {
-                        if (ibar >> 2) != dec.half_frame {
-                            continue;
+                        if (m.ibar >> 2) != dec.half_frame {
+                            continue 'hyp;
                         }
-                        (ibar & 3, dec.half_frame, 4)
+                        (m.ibar & 3, 4)
                     }
-                    _ => (ibar, dec.half_frame, 8),
+                    _ => (m.ibar, 8),
                 };
-                let w_start = p as f64 - self.cp as f64;
-                let ratio = self.cfg.sample_rate / self.fs_w;
-                let input = w_start * ratio - self.resampler.delay_in_samples();
-                return Ok(Some(SsbDetection {
+                out.push(SsbDetection {
                     pci,
                     ssb_index: idx,
-                    half_frame: hf,
+                    half_frame: dec.half_frame,
                     mib: dec.mib,
                     l_max: lm,
-                    sample_offset: input.round().max(0.0) as u64,
-                    cfo_hz: cfo,
-                    snr_db: 10.0 * (sig / noise).log10(),
-                    rsrp_dbfs: 10.0 * (sig / (N_W * N_W) as f64).log10(),
-                }));
+                    sample_offset: m.sample_offset,
+                    cfo_hz: m.cfo_hz,
+                    snr_db: m.snr_db,
+                    rsrp_dbfs: m.rsrp_dbfs,
+                });
             }
+            return Ok(Some(out));
         }
         Ok(None)
+    }
+
+    /// Soft combining: undecoded SSBs of one cell whose ī_SSB rise within one burst span
+    /// are decoded together; those too old to gain a partner are dropped.
+    fn combine_pending(&mut self, flush: bool) -> Result<Vec<SsbDetection>, Error> {
+        let mut found = Vec::new();
+        let span = (BURST_SPAN_S * self.fs_w) as u64;
+        let mut pcis: Vec<u16> = self.pending.iter().map(|m| m.pci.value()).collect();
+        pcis.sort_unstable();
+        pcis.dedup();
+        let mut keep = Vec::new();
+        for pci in pcis {
+            let mine: Vec<Member> = self
+                .pending
+                .iter()
+                .filter(|m| m.pci.value() == pci)
+                .cloned()
+                .collect();
+            // Split into runs of rising ī within the burst span.
+            let mut runs: Vec<Vec<Member>> = Vec::new();
+            for m in mine {
+                match runs.last_mut() {
+                    Some(r)
+                        if r.last().is_some_and(|l| l.ibar < m.ibar) && m.p - r[0].p <= span =>
+                    {
+                        r.push(m)
+                    }
+                    _ => runs.push(vec![m]),
+                }
+            }
+            let n_runs = runs.len();
+            for (i, r) in runs.into_iter().enumerate() {
+                let closed = flush || i + 1 < n_runs || self.decided > r[0].p + span;
+                if r.len() >= 2 {
+                    if let Some(d) = self.decode_members(&r)? {
+                        found.extend(d);
+                        continue;
+                    }
+                }
+                if !closed {
+                    keep.extend(r);
+                }
+            }
+        }
+        keep.sort_by_key(|m| m.p);
+        self.pending = keep;
+        Ok(found)
     }
 }
 

@@ -142,3 +142,50 @@ fn noise_only_reports_nothing() {
         assert!(got.is_empty(), "seed {seed}: {got:?}");
     }
 }
+
+/// MIB success rate of 20 ms Case C / L_max 8 recordings (all 8 SSBs) at an SNR per RE,
+/// random CFO within ±1 subcarrier.
+fn mib_rate(snr_db: f64, trials: u64) -> f64 {
+    let mut engine = FftEngine::detect();
+    let fs = 7.68e6;
+    let mut ok = 0;
+    for t in 0..trials {
+        let pci = ((t * 131 + 7) % 1008) as u16;
+        let mut cfg = SsbTxConfig::new(Pci::new(pci).unwrap(), SsbCase::C, 8, fs);
+        cfg.mib.sfn = (t * 2 % 1024) as u16;
+        let (x, _) = generate(&cfg, 2);
+        let mut r = rng::stream(t, 5);
+        let cfo = (rand::Rng::random::<f64>(&mut r) * 2.0 - 1.0) * 30e3;
+        let y = impair(
+            &x,
+            fs,
+            30e3,
+            (t * 37 % 1000) as usize,
+            cfo,
+            snr_db,
+            1000 + t,
+        );
+        let got = search_samples(SearchConfig::new(fs, 0.0, 30), &y, &mut engine).unwrap();
+        if got
+            .iter()
+            .any(|d| d.pci.value() == pci && d.mib.sfn == cfg.mib.sfn)
+        {
+            ok += 1;
+        }
+    }
+    ok as f64 / trials as f64
+}
+
+#[test]
+fn soft_combining_decodes_at_minus_6_db() {
+    let r = mib_rate(-6.0, 20);
+    assert!(r >= 0.9, "MIB success at -6 dB: {r}");
+}
+
+#[test]
+#[ignore = "prints the MIB success curve; run with --ignored --nocapture"]
+fn print_mib_curve() {
+    for snr in [-10.0, -8.0, -6.0, -4.0, -2.0, 0.0] {
+        println!("{snr:5.1} dB: {:.2}", mib_rate(snr, 50));
+    }
+}
