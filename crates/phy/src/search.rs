@@ -462,6 +462,11 @@ impl CellSearcher {
         let cfo = coarse + resid;
         // Mix the SSB down and transform its four symbols (window a quarter CP early).
         let adv = self.cp / 4;
+        if p < self.base + adv as u64 {
+            // The SSB starts before the first retained sample (the stream's first samples):
+            // its window cannot be formed.
+            return Ok(None);
+        }
         let n_span = 4 * (N_W + self.cp);
         let mut seg = self.at(p - adv as u64, n_span).to_vec();
         {

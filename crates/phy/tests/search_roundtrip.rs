@@ -189,3 +189,33 @@ fn print_mib_curve() {
         println!("{snr:5.1} dB: {:.2}", mib_rate(snr, 50));
     }
 }
+
+#[test]
+#[ignore = "1000 noise-only recordings (about a minute); run with --ignored"]
+fn noise_only_1000_recordings() {
+    let mut engine = FftEngine::detect();
+    let fs = 7.68e6;
+    let mut reported = 0;
+    for seed in 0..1000u64 {
+        let mut r = rng::stream(seed, 4242);
+        let x: Vec<C32> = (0..(0.02 * fs) as usize)
+            .map(|_| rng::complex_normal(&mut r, 1.0))
+            .collect();
+        let got = search_samples(SearchConfig::new(fs, 0.0, 30), &x, &mut engine).unwrap();
+        reported += usize::from(!got.is_empty());
+    }
+    assert_eq!(reported, 0, "recordings with a false cell");
+}
+
+#[test]
+fn ssb_cut_at_the_stream_start_does_not_panic() {
+    let cfg = SsbTxConfig::new(Pci::new(9).unwrap(), SsbCase::C, 8, 7.68e6);
+    let (x, placed) = generate(&cfg, 1);
+    let mut engine = FftEngine::detect();
+    // Start the stream 0…30 samples into the first SSB (inside its CP and PSS).
+    for cut in 0..30 {
+        let y = &x[placed[0].start as usize + cut..];
+        let got = search_samples(SearchConfig::new(7.68e6, 0.0, 30), y, &mut engine).unwrap();
+        assert!(got.len() >= 7, "cut {cut}: {}", got.len());
+    }
+}
