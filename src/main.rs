@@ -472,12 +472,6 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
     if !ssb_freq.is_finite() {
         bail!("--ssb-freq must be finite");
     }
-    if a.ssb_freq.is_none() && !a.json {
-        eprintln!(
-            "nrkit: note: no --ssb-freq: searching for an SSB centred at {} (the sync-raster scan is not implemented yet)",
-            fmt_hz(ssb_freq)
-        );
-    }
     let spacings: Vec<u32> = match &a.scs_ssb {
         Some(s) => vec![s.parse().expect("validated by clap")],
         None => vec![30, 15],
@@ -494,6 +488,12 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
             CellSearcher::new(cfg, &mut engine)
                 .with_context(|| format!("{}: search parameters", rec.data_path.display()))?,
         ));
+    }
+    if a.ssb_freq.is_none() && !a.json {
+        eprintln!(
+            "nrkit: note: no --ssb-freq: searching for an SSB centred at {} (the sync-raster scan is not implemented yet)",
+            fmt_hz(ssb_freq)
+        );
     }
     let mut reader = rec.reader()?;
     reader.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);

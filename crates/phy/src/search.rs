@@ -177,6 +177,17 @@ impl CellSearcher {
             return Err(Error::invalid("sample rate", "> 0 Hz", cfg.sample_rate));
         }
         let scs = f64::from(cfg.scs_ssb_khz) * 1e3;
+        if cfg.sample_rate < 240.0 * scs {
+            return Err(Error::invalid(
+                "sample rate",
+                format!(
+                    ">= {} Hz (the 240 subcarriers of a {} kHz SSB)",
+                    240.0 * scs,
+                    cfg.scs_ssb_khz
+                ),
+                cfg.sample_rate,
+            ));
+        }
         if !cfg.ssb_offset_hz.is_finite()
             || cfg.ssb_offset_hz.abs() + 120.0 * scs > cfg.sample_rate / 2.0
         {
