@@ -122,8 +122,6 @@ pub struct CellSearcher {
     cp: usize,
     nco: Nco,
     resampler: Resampler,
-    /// Input samples consumed.
-    consumed: u64,
     /// Working-rate samples, `buf[0]` at working index `base`.
     buf: Vec<C32>,
     base: u64,
@@ -149,6 +147,9 @@ pub struct CellSearcher {
     demapper: Demapper,
     resampled: Vec<C32>,
     kernels: VectorKernels,
+    /// Timing-slope hypotheses α (rad per subcarrier) as e^(−jαk) for k = 0…239; the
+    /// middle one is the nominal window advance.
+    slopes: Vec<Vec<C32>>,
     /// Undecoded SSBs waiting for soft combining.
     pending: Vec<Member>,
     /// PBCH DMRS sequences per PCI (8 ī_SSB each), computed on first use.
@@ -208,16 +209,16 @@ impl CellSearcher {
         let fft_block = engine.plan(BLOCK, Direction::Forward)?;
         let ifft_block = engine.plan(BLOCK, Direction::Inverse)?;
         let fft_sym = engine.plan(N_W, Direction::Forward)?;
-        let mut scratch = fft_block.make_scratch();
-        for f in [&ifft_block, &fft_sym] {
-            if f.make_scratch().len() > scratch.len() {
-                scratch = f.make_scratch();
-            }
-        }
+        let ifft_sym = engine.plan(N_W, Direction::Inverse)?;
+        let scratch_len = [&fft_block, &ifft_block, &fft_sym, &ifft_sym]
+            .iter()
+            .map(|f| f.scratch_len())
+            .max()
+            .unwrap_or(0);
+        let mut scratch = vec![C32::default(); scratch_len];
         // Time-domain PSS useful parts (unit-energy spectrum scaling is irrelevant: the
         // metric is normalized).
         let pss_seq = [pss(0)?, pss(1)?, pss(2)?];
-        let ifft_sym = engine.plan(N_W, Direction::Inverse)?;
         let mut templates = Vec::new();
         let mut time_templates = Vec::new();
         let n_hyp = (cfg.cfo_range_hz / (scs / 2.0)).floor() as i64;
@@ -249,14 +250,24 @@ impl CellSearcher {
         let sss_all = all_sss();
         let num = nrkit_core::Numerology::from_scs_khz(cfg.scs_ssb_khz)?;
         let cp = (num.n_cp_tc(1) as usize * N_W) / num.n_u_tc() as usize;
+        // The FFT window starts a quarter CP before the useful part: a phase slope of
+        // α_w = −2π·(CP/4)/N per subcarrier, plus the PSS timing error of −1…+1 samples
+        // searched in quarter steps. Each entry: e^(−jαk), k = 0…239.
+        let alpha_w = -std::f64::consts::TAU * (cp / 4) as f64 / N_W as f64;
+        let slopes = (-4..=4)
+            .map(|q| {
+                let a = alpha_w - std::f64::consts::TAU * (q as f64 / 4.0) / N_W as f64;
+                rotations(0.0, -a, 240).collect()
+            })
+            .collect();
         Ok(CellSearcher {
             bch: BchDecoder::new(cfg.list)?,
             demapper: Demapper::new(Modulation::Qpsk),
             fs_w,
             cp,
+            slopes,
             nco,
             resampler,
-            consumed: 0,
             buf: Vec::new(),
             base: 0,
             templates,
@@ -294,16 +305,13 @@ impl CellSearcher {
 
     /// Feeds input samples; returns the SSBs decoded so far.
     pub fn push(&mut self, x: &[C32]) -> Result<Vec<SsbDetection>, Error> {
-        let mut mixed = x.to_vec();
         if self.cfg.ssb_offset_hz != 0.0 {
+            let mut mixed = x.to_vec();
             self.nco.mix(&mut mixed);
+            self.resample_into_buf(&mixed);
+        } else {
+            self.resample_into_buf(x);
         }
-        self.consumed += x.len() as u64;
-        self.resampled.clear();
-        self.resampler.process(&mixed, &mut self.resampled);
-        let r = std::mem::take(&mut self.resampled);
-        self.buf.extend_from_slice(&r);
-        self.resampled = r;
         self.run(false)
     }
 
@@ -311,15 +319,18 @@ impl CellSearcher {
     pub fn finish(&mut self) -> Result<Vec<SsbDetection>, Error> {
         let zeros =
             vec![C32::default(); (self.resampler.delay_in_samples().ceil() as usize + 16) * 2];
-        self.resampled.clear();
-        self.resampler.process(&zeros, &mut self.resampled);
-        let r = std::mem::take(&mut self.resampled);
-        self.buf.extend_from_slice(&r);
-        self.resampled = r;
+        self.resample_into_buf(&zeros);
         // Pad so the last positions get correlated.
         self.buf
             .extend(std::iter::repeat_n(C32::default(), BLOCK + self.span()));
         self.run(true)
+    }
+
+    /// Resamples `x` to the working rate and appends it to the buffer.
+    fn resample_into_buf(&mut self, x: &[C32]) {
+        self.resampled.clear();
+        self.resampler.process(x, &mut self.resampled);
+        self.buf.extend_from_slice(&self.resampled);
     }
 
     fn end(&self) -> u64 {
@@ -461,13 +472,13 @@ impl CellSearcher {
 
     #[inline(never)]
     fn candidate(&mut self, p: u64, hyp: usize) -> Result<Option<SsbDetection>, Error> {
-        let (nid2, coarse, _) = (self.templates[hyp].0, self.templates[hyp].1, ());
+        let (nid2, coarse) = (self.templates[hyp].0, self.templates[hyp].1);
         // Fine CFO from the two halves of the PSS correlation (under the coarse CFO).
         let t = &self.time_templates[hyp];
         let x = self.at(p, N_W);
         let half = N_W / 2;
-        let c1: C32 = (0..half).map(|n| x[n] * t[n].conj()).sum();
-        let c2: C32 = (half..N_W).map(|n| x[n] * t[n].conj()).sum();
+        let c1 = self.kernels.dot(&x[..half], &t[..half])?;
+        let c2 = self.kernels.dot(&x[half..], &t[half..])?;
         let resid =
             f64::from((c2 * c1.conj()).arg()) / (std::f64::consts::TAU * half as f64 / self.fs_w);
         let cfo = coarse + resid;
@@ -480,16 +491,10 @@ impl CellSearcher {
         }
         let n_span = 4 * (N_W + self.cp);
         let mut seg = self.at(p - adv as u64, n_span).to_vec();
-        {
-            // e^(−j2π·cfo·(n − adv)/fs_w), by recurrence in f64.
-            let w = -std::f64::consts::TAU * cfo / self.fs_w;
-            let (sw, cw) = w.sin_cos();
-            let a0 = -w * adv as f64;
-            let mut cur = (a0.cos(), a0.sin());
-            for v in &mut seg {
-                *v *= C32::new(cur.0 as f32, cur.1 as f32);
-                cur = (cur.0 * cw - cur.1 * sw, cur.0 * sw + cur.1 * cw);
-            }
+        // × e^(−j2π·cfo·(n − adv)/fs_w).
+        let w = -std::f64::consts::TAU * cfo / self.fs_w;
+        for (v, r) in seg.iter_mut().zip(rotations(-w * adv as f64, w, n_span)) {
+            *v *= r;
         }
         let mut grid = vec![[C32::default(); 4]; 240];
         let mut sym = vec![C32::default(); N_W];
@@ -502,38 +507,17 @@ impl CellSearcher {
             }
         }
         let y = |k: usize, l: usize| grid[k][l];
-        // PSS channel and timing slope.
+        // Flat PSS channel g0 (all 127 REs averaged, the nominal window slope removed) and
+        // the SSS over the 336 N_ID1 of this N_ID2, matched by magnitude (insensitive to
+        // per-symbol phase offsets).
         let seq = &self.pss_seq[usize::from(nid2)];
-        let hp: Vec<C32> = (0..SYNC_LEN)
-            .map(|n| y(SYNC_K0 + n, 0) * f32::from(seq[n]))
-            .collect();
-        // The window starts `adv` samples before the useful part, a phase slope of
-        // −2π·adv/N per subcarrier (plus the small PSS timing error, refined below).
-        let alpha_w = -std::f64::consts::TAU * adv as f64 / N_W as f64;
-        let cis = |a: f64| C32::new(a.cos() as f32, a.sin() as f32);
-        // e^(j·a·k) for k = 0…239 by recurrence in f64 (exact enough over 240 steps).
-        let ramp = |a: f64| -> Vec<C32> {
-            let step = (a.cos(), a.sin());
-            let mut cur = (1.0f64, 0.0f64);
-            (0..240)
-                .map(|_| {
-                    let v = C32::new(cur.0 as f32, cur.1 as f32);
-                    cur = (
-                        cur.0 * step.0 - cur.1 * step.1,
-                        cur.0 * step.1 + cur.1 * step.0,
-                    );
-                    v
-                })
-                .collect()
-        };
-        // Flat PSS channel g0 (all 127 REs averaged) and the SSS over the 336 N_ID1 of this
-        // N_ID2, matched by magnitude (insensitive to per-symbol phase offsets).
+        let nominal = &self.slopes[self.slopes.len() / 2];
         let g0: C32 = (0..SYNC_LEN)
-            .map(|n| hp[n] * cis(-alpha_w * (SYNC_K0 + n) as f64))
+            .map(|n| y(SYNC_K0 + n, 0) * f32::from(seq[n]) * nominal[SYNC_K0 + n])
             .sum::<C32>()
             / SYNC_LEN as f32;
         let z: Vec<C32> = (0..SYNC_LEN)
-            .map(|n| y(SYNC_K0 + n, 2) * (g0 * cis(alpha_w * (SYNC_K0 + n) as f64)).conj())
+            .map(|n| y(SYNC_K0 + n, 2) * g0.conj() * nominal[SYNC_K0 + n])
             .collect();
         let mut best = (0f32, 0u16);
         for n1 in 0..336u16 {
@@ -547,11 +531,8 @@ impl CellSearcher {
         let pci = Pci::new(best.1)?;
         let v = usize::from(pci.value() % 4);
         let (dmrs_pos, data_pos) = pbch_positions(v);
-        // ī_SSB and the timing slope jointly from the DMRS: per-symbol coherent sums under
-        // slopes for timing errors of −1…+1 samples in quarter steps.
-        let slopes: Vec<Vec<C32>> = (-4..=4)
-            .map(|q| ramp(-(alpha_w - std::f64::consts::TAU * (q as f64 / 4.0) / N_W as f64)))
-            .collect();
+        // ī_SSB and the timing slope jointly from the DMRS: per-symbol coherent sums
+        // acc_l = Σ z·e^(−jαk), z = y·conj(r), under every slope hypothesis.
         if let std::collections::hash_map::Entry::Vacant(e) = self.dmrs_cache.entry(pci.value()) {
             let seqs = (0..8u8)
                 .map(|i| pbch_dmrs(pci, i))
@@ -559,79 +540,49 @@ impl CellSearcher {
             e.insert(seqs);
         }
         let seqs = &self.dmrs_cache[&pci.value()];
-        let mut best_i = (f32::MIN, 0u8, 0f64, Vec::new());
+        // (score, ī, slope index, z, acc)
+        let mut best_i = (f32::MIN, 0u8, 0usize, Vec::new(), [C32::default(); 4]);
         for ibar in 0..8u8 {
-            let r = &seqs[usize::from(ibar)];
             let zr: Vec<C32> = dmrs_pos
                 .iter()
-                .zip(r)
+                .zip(&seqs[usize::from(ibar)])
                 .map(|(&(k, l), rv)| y(k, l) * rv.conj())
                 .collect();
-            for (q, tab) in (-4..=4).zip(&slopes) {
-                let a = alpha_w - std::f64::consts::TAU * (q as f64 / 4.0) / N_W as f64;
+            for (si, tab) in self.slopes.iter().enumerate() {
                 let mut acc = [C32::default(); 4];
                 for (&(k, l), zz) in dmrs_pos.iter().zip(&zr) {
                     acc[l] += zz * tab[k];
                 }
                 let score: f32 = acc[1..].iter().map(|c| c.norm()).sum();
                 if score > best_i.0 {
-                    best_i = (score, ibar, a, r.clone());
+                    best_i = (score, ibar, si, zr.clone(), acc);
                 }
             }
         }
-        let (score, ibar, alpha_coarse, r) = best_i;
-        // Gate: the coherent DMRS energy fraction Σ_l |Σ z|²/n_l / Σ|z|² is ≈ 3/144 for noise
-        // (≈ 0.06 at most over the 72 hypotheses) and ≈ 0.2 at −6 dB per RE.
-        {
-            let zr: Vec<C32> = dmrs_pos
-                .iter()
-                .zip(&r)
-                .map(|(&(k, l), rv)| y(k, l) * rv.conj())
-                .collect();
-            let tab = ramp(-alpha_coarse);
-            let mut acc = [C32::default(); 4];
-            let mut n_l = [0f32; 4];
-            let mut tot = 0f32;
-            for (&(k, l), zz) in dmrs_pos.iter().zip(&zr) {
-                acc[l] += zz * tab[k];
-                n_l[l] += 1.0;
-                tot += zz.norm_sqr();
-            }
-            let coh: f32 = (1..4).map(|l| acc[l].norm_sqr() / n_l[l]).sum();
-            let _ = score;
-            if tot <= 0.0 || tot.is_nan() || coh / tot < DMRS_GATE {
-                return Ok(None);
-            }
+        let (_, ibar, si, zr, acc) = best_i;
+        let derot = &self.slopes[si];
+        let mut n_l = [0usize; 4];
+        for &(_, l) in &dmrs_pos {
+            n_l[l] += 1;
         }
-        // Channel: per-symbol gain and a common slope, from the DMRS.
-        let zs: Vec<(usize, usize, C32)> = dmrs_pos
-            .iter()
-            .zip(&r)
-            .map(|(&(k, l), rv)| (k, l, y(k, l) * rv.conj()))
-            .collect();
-        let alpha = alpha_coarse;
-        let fwd = ramp(alpha);
-        let rot = |k: usize, sign: f64| {
-            if sign > 0.0 {
-                fwd[k]
-            } else {
-                fwd[k].conj()
-            }
-        };
+        // Gate: the coherent DMRS energy fraction Σ_l |acc_l|²/n_l / Σ|z|² is ≈ 3/144 for
+        // noise (≈ 0.06 at most over the 72 hypotheses) and ≈ 0.2 at −6 dB per RE.
+        let tot: f32 = zr.iter().map(|v| v.norm_sqr()).sum();
+        let coh: f32 = (1..4).map(|l| acc[l].norm_sqr() / n_l[l] as f32).sum();
+        if tot <= 0.0 || tot.is_nan() || coh / tot < DMRS_GATE {
+            return Ok(None);
+        }
+        // Channel: per-symbol gain acc_l/n_l and the common slope α, from the DMRS.
         let mut gain = [C32::default(); 4];
-        let mut cnt = [0usize; 4];
-        for &(k, l, zz) in &zs {
-            gain[l] += zz * rot(k, -1.0);
-            cnt[l] += 1;
-        }
         for l in 1..4 {
-            gain[l] /= cnt[l] as f32;
+            gain[l] = acc[l] / n_l[l] as f32;
         }
+        let rot = |k: usize| derot[k].conj(); // e^(jαk)
         let mut noise = 0f64;
-        for &(k, l, zz) in &zs {
-            noise += f64::from((zz - gain[l] * rot(k, 1.0)).norm_sqr());
+        for (&(k, l), zz) in dmrs_pos.iter().zip(&zr) {
+            noise += f64::from((zz - gain[l] * rot(k)).norm_sqr());
         }
-        let m = zs.len() as f64;
+        let m = zr.len() as f64;
         noise = (noise / (m - 3.0)).max(1e-30);
         let sig: f64 = (1..4).map(|l| f64::from(gain[l].norm_sqr())).sum::<f64>() / 3.0;
         if !(sig > 0.0 && sig.is_finite() && noise.is_finite()) {
@@ -646,7 +597,7 @@ impl CellSearcher {
             let p2 = g.norm_sqr().max(1e-30);
             let eq: Vec<C32> = ks
                 .iter()
-                .map(|&k| y(k, l) * (g * rot(k, 1.0)).conj() / p2)
+                .map(|&k| y(k, l) * (g * rot(k)).conj() / p2)
                 .collect();
             let nv = (noise / f64::from(p2)) as f32;
             self.demapper
@@ -773,6 +724,18 @@ impl CellSearcher {
         self.pending = keep;
         Ok(found)
     }
+}
+
+/// e^(j(start + step·n)) for n = 0…len−1, by a rotation recurrence in f64 (accurate to
+/// ~1e-13 rad over the few thousand steps used here).
+fn rotations(start: f64, step: f64, len: usize) -> impl Iterator<Item = C32> {
+    let (ss, cs) = step.sin_cos();
+    let mut cur = (start.cos(), start.sin());
+    (0..len).map(move |_| {
+        let v = C32::new(cur.0 as f32, cur.1 as f32);
+        cur = (cur.0 * cs - cur.1 * ss, cur.0 * ss + cur.1 * cs);
+        v
+    })
 }
 
 /// The 1008 SSS sequences, built once per process.
