@@ -498,15 +498,7 @@ pub fn run(
         // 20 ms at 30.72 Msps, Case C, 8 SSBs, SSB frequency known, AWGN at 0 dB per RE.
         let fs = 30.72e6;
         let cfg = SsbTxConfig::new(nrkit_core::Pci::new(321)?, SsbCase::C, 8, fs);
-        let mut wave = Vec::new();
-        {
-            let mut engine = FftEngine::detect();
-            let mut g = SsbGenerator::new(cfg, &mut engine)?;
-            for _ in 0..2 {
-                g.next_frame(&mut wave)?;
-            }
-            g.finish(&mut wave)?;
-        }
+        let (mut wave, _) = SsbGenerator::generate(cfg, 2, &mut FftEngine::detect())?;
         let var = 1.0 / (fs / 30e3);
         let mut r = rng::stream(11, 0);
         for v in &mut wave {

@@ -7,14 +7,7 @@ use nrkit_phy::search::{search_samples, SearchConfig, SsbDetection};
 use nrkit_phy::ssb::{SsbCase, SsbGenerator, SsbPlacement, SsbTxConfig};
 
 fn generate(cfg: &SsbTxConfig, frames: usize) -> (Vec<C32>, Vec<SsbPlacement>) {
-    let mut engine = FftEngine::detect();
-    let mut g = SsbGenerator::new(cfg.clone(), &mut engine).unwrap();
-    let (mut out, mut placed) = (Vec::new(), Vec::new());
-    for _ in 0..frames {
-        placed.extend(g.next_frame(&mut out).unwrap());
-    }
-    g.finish(&mut out).unwrap();
-    (out, placed)
+    SsbGenerator::generate(cfg.clone(), frames, &mut FftEngine::detect()).unwrap()
 }
 
 /// Delays by `delay` samples (zeros in front), shifts by `cfo` Hz and adds white noise for

@@ -271,51 +271,65 @@ impl SsbGenerator {
         placed.sort_by_key(|p| p.start);
         self.frame += 1;
         let target = self.frame as u64 * self.samples_per_frame();
-        match &mut self.resampler {
-            None => {
-                out.extend_from_slice(&native);
-                self.emitted += native.len() as u64;
-            }
-            Some(r) => {
-                let mut tmp = Vec::with_capacity(r.max_output_len(native.len()));
-                r.process(&native, &mut tmp);
-                let drop = self.skip.min(tmp.len());
-                self.skip -= drop;
-                // Emit at most up to this frame's end; the rest comes with the next frame.
-                let avail = &tmp[drop..];
-                let n = avail.len().min((target - self.emitted) as usize);
-                out.extend_from_slice(&avail[..n]);
-                self.emitted += n as u64;
-                if n < avail.len() {
-                    // Cannot happen for whole-Hz rates (the resampler never runs ahead of the
-                    // input), but never drop samples silently.
-                    return Err(Error::invalid(
-                        "resampler output",
-                        "at most one frame per frame",
-                        avail.len(),
-                    ));
-                }
+        if self.resampler.is_none() {
+            out.extend_from_slice(&native);
+            self.emitted += native.len() as u64;
+        } else {
+            let beyond = self.resample_emit(&native, target, out);
+            if beyond > 0 {
+                // Cannot happen for whole-Hz rates (the resampler never runs ahead of the
+                // input), but never drop samples silently.
+                return Err(Error::invalid(
+                    "resampler output",
+                    "at most one frame per frame",
+                    beyond,
+                ));
             }
         }
         Ok(placed)
     }
 
+    /// Resamples `input`, drops what remains of the resampler's delay, and appends output
+    /// up to sample `target`; returns how many samples beyond `target` were produced (and
+    /// not appended). Requires a resampler.
+    fn resample_emit(&mut self, input: &[C32], target: u64, out: &mut Vec<C32>) -> usize {
+        let r = self.resampler.as_mut().expect("called with a resampler");
+        let mut tmp = Vec::with_capacity(r.max_output_len(input.len()));
+        r.process(input, &mut tmp);
+        let drop = self.skip.min(tmp.len());
+        self.skip -= drop;
+        let avail = &tmp[drop..];
+        let n = avail.len().min((target - self.emitted) as usize);
+        out.extend_from_slice(&avail[..n]);
+        self.emitted += n as u64;
+        avail.len() - n
+    }
+
     /// Flushes the resampler: appends the samples that complete the last frame.
     pub fn finish(&mut self, out: &mut Vec<C32>) -> Result<(), Error> {
         let target = self.frame as u64 * self.samples_per_frame();
-        if let Some(r) = &mut self.resampler {
+        if self.resampler.is_some() {
             let zeros = vec![C32::default(); 4 * self.n_fft + 1024];
             while self.emitted < target {
-                let mut tmp = Vec::new();
-                r.process(&zeros, &mut tmp);
-                let drop = self.skip.min(tmp.len());
-                self.skip -= drop;
-                let n = (tmp.len() - drop).min((target - self.emitted) as usize);
-                out.extend_from_slice(&tmp[drop..drop + n]);
-                self.emitted += n as u64;
+                self.resample_emit(&zeros, target, out);
             }
         }
         Ok(())
+    }
+
+    /// Convenience: `frames` frames of `cfg` in memory, with their SSB positions.
+    pub fn generate(
+        cfg: SsbTxConfig,
+        frames: usize,
+        engine: &mut FftEngine,
+    ) -> Result<(Vec<C32>, Vec<SsbPlacement>), Error> {
+        let mut g = SsbGenerator::new(cfg, engine)?;
+        let (mut out, mut placed) = (Vec::new(), Vec::new());
+        for _ in 0..frames {
+            placed.extend(g.next_frame(&mut out)?);
+        }
+        g.finish(&mut out)?;
+        Ok((out, placed))
     }
 }
 
@@ -324,14 +338,9 @@ mod tests {
     use super::*;
 
     fn gen(cfg: SsbTxConfig, frames: usize) -> (Vec<C32>, Vec<SsbPlacement>) {
-        let mut engine = FftEngine::detect();
-        let mut g = SsbGenerator::new(cfg, &mut engine).unwrap();
-        let (mut out, mut placed) = (Vec::new(), Vec::new());
-        for _ in 0..frames {
-            placed.extend(g.next_frame(&mut out).unwrap());
-        }
-        g.finish(&mut out).unwrap();
-        assert_eq!(out.len() as u64, frames as u64 * g.samples_per_frame());
+        let per_frame = (cfg.sample_rate * 0.01).round() as usize;
+        let (out, placed) = SsbGenerator::generate(cfg, frames, &mut FftEngine::detect()).unwrap();
+        assert_eq!(out.len(), frames * per_frame);
         (out, placed)
     }
 
