@@ -534,15 +534,7 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
                 "pci": pci,
                 "ssb_freq_hz": ssb_freq,
                 "scs_ssb_khz": scs,
-                "mib": {
-                    "sfn": m.sfn,
-                    "subcarrier_spacing_common": m.scs_common_khz,
-                    "ssb_subcarrier_offset": m.k_ssb,
-                    "dmrs_type_a_position": m.dmrs_type_a_position,
-                    "pdcch_config_sib1": m.pdcch_config_sib1,
-                    "cell_barred": m.cell_barred,
-                    "intra_freq_reselection_allowed": m.intra_freq_reselection_allowed,
-                },
+                "mib": mib_json(&m, true),
                 "ssbs": ssbs.iter().map(|d| json!({
                     "ssb_index": d.ssb_index,
                     "half_frame": d.half_frame,
@@ -558,38 +550,20 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
     if let Some(out) = &a.annotate {
         let mut meta = rec.meta.clone();
         for (pci, scs, ssbs) in &cells {
-            let half_bw = 120.0 * f64::from(*scs) * 1e3;
-            let n_sym = |scs: u32| {
-                // 4 symbols of N + N_CP at the input rate.
-                4.0 * (1.0 + 144.0 / 2048.0) * fs / (f64::from(scs) * 1e3)
-            };
+            // 4 symbols of N + N_CP at the input rate.
+            let count = (4.0 * (1.0 + 144.0 / 2048.0) * fs / (f64::from(*scs) * 1e3)).round();
             for d in ssbs {
-                let mut an = nrkit::iq::Annotation::new(
+                let mut an = ssb_annotation(
                     d.sample_offset,
-                    n_sym(*scs).round() as u64,
-                    format!("SSB {} PCI {} SFN {}", d.ssb_index, pci, d.mib.sfn),
+                    count as u64,
+                    *pci,
+                    (d.ssb_index, d.mib.sfn, d.half_frame),
+                    ssb_freq,
+                    *scs,
                 );
-                an.freq_lower_edge = Some(ssb_freq - half_bw);
-                an.freq_upper_edge = Some(ssb_freq + half_bw);
-                an.extra.insert("nrkit:pci".into(), json!(pci));
-                an.extra
-                    .insert("nrkit:ssb_index".into(), json!(d.ssb_index));
-                an.extra
-                    .insert("nrkit:half_frame".into(), json!(d.half_frame));
-                an.extra.insert("nrkit:sfn".into(), json!(d.mib.sfn));
                 an.extra.insert("nrkit:cfo_hz".into(), json!(d.cfo_hz));
                 an.extra.insert("nrkit:snr_db".into(), json!(d.snr_db));
-                an.extra.insert(
-                    "nrkit:mib".into(),
-                    json!({
-                        "subcarrier_spacing_common": d.mib.scs_common_khz,
-                        "ssb_subcarrier_offset": d.mib.k_ssb,
-                        "dmrs_type_a_position": d.mib.dmrs_type_a_position,
-                        "pdcch_config_sib1": d.mib.pdcch_config_sib1,
-                        "cell_barred": d.mib.cell_barred,
-                        "intra_freq_reselection_allowed": d.mib.intra_freq_reselection_allowed,
-                    }),
-                );
+                an.extra.insert("nrkit:mib".into(), mib_json(&d.mib, false));
                 meta.annotations.push(an);
             }
         }
@@ -660,6 +634,44 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
     Ok(())
 }
 
+/// The MIB as JSON (the `search` contract's field names); `with_sfn` adds the SFN.
+fn mib_json(m: &nrkit::phy::ssb::Mib, with_sfn: bool) -> serde_json::Value {
+    let mut v = json!({
+        "subcarrier_spacing_common": m.scs_common_khz,
+        "ssb_subcarrier_offset": m.k_ssb,
+        "dmrs_type_a_position": m.dmrs_type_a_position,
+        "pdcch_config_sib1": m.pdcch_config_sib1,
+        "cell_barred": m.cell_barred,
+        "intra_freq_reselection_allowed": m.intra_freq_reselection_allowed,
+    });
+    if with_sfn {
+        v["sfn"] = json!(m.sfn);
+    }
+    v
+}
+
+/// The annotation of one SSB (`generate ssb` and `search --annotate`): its samples, the
+/// 240 subcarriers around SS_REF `ssb_freq`, a label and the `nrkit:` identity fields.
+fn ssb_annotation(
+    start: u64,
+    count: u64,
+    pci: u16,
+    (ssb_index, sfn, half_frame): (u8, u16, u8),
+    ssb_freq: f64,
+    scs_khz: u32,
+) -> Annotation {
+    let half_bw = 120.0 * f64::from(scs_khz) * 1e3;
+    let mut an = Annotation::new(start, count, format!("SSB {ssb_index} PCI {pci} SFN {sfn}"));
+    an.freq_lower_edge = Some(ssb_freq - half_bw);
+    an.freq_upper_edge = Some(ssb_freq + half_bw);
+    an.extra.insert("nrkit:pci".into(), json!(pci));
+    an.extra.insert("nrkit:ssb_index".into(), json!(ssb_index));
+    an.extra.insert("nrkit:sfn".into(), json!(sfn));
+    an.extra
+        .insert("nrkit:half_frame".into(), json!(half_frame));
+    an
+}
+
 fn fmt_hz(f: f64) -> String {
     if f.abs() >= 1e6 {
         format!("{:.6} MHz", f / 1e6)
@@ -726,7 +738,6 @@ fn generate_ssb(a: GenSsbArgs, isa: Isa) -> Result<()> {
     create_parent(&a.output)?;
     let mut w = Writer::create(&a.output, meta)?;
     w.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);
-    let half_bw = 120.0 * f64::from(case.scs_khz()) * 1e3;
     let ssb_f = fc + cfg.ssb_offset_hz;
     let mut buf = Vec::new();
     let mut n_ssb = 0;
@@ -734,20 +745,14 @@ fn generate_ssb(a: GenSsbArgs, isa: Isa) -> Result<()> {
         buf.clear();
         let placed = gen.next_frame(&mut buf)?;
         for p in placed {
-            let mut an = Annotation::new(
+            w.annotate(ssb_annotation(
                 p.start,
                 p.count,
-                format!("SSB {} PCI {} SFN {}", p.ssb_index, a.pci, p.sfn),
-            );
-            an.freq_lower_edge = Some(ssb_f - half_bw);
-            an.freq_upper_edge = Some(ssb_f + half_bw);
-            an.extra.insert("nrkit:pci".into(), json!(a.pci));
-            an.extra
-                .insert("nrkit:ssb_index".into(), json!(p.ssb_index));
-            an.extra.insert("nrkit:sfn".into(), json!(p.sfn));
-            an.extra
-                .insert("nrkit:half_frame".into(), json!(p.half_frame));
-            w.annotate(an);
+                a.pci,
+                (p.ssb_index, p.sfn, p.half_frame),
+                ssb_f,
+                case.scs_khz(),
+            ));
             n_ssb += 1;
         }
         w.write(&buf)?;
