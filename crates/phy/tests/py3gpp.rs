@@ -1,23 +1,13 @@
 //! Modulation and OFDM against py3gpp (vectors: scripts/make_vectors.py).
 
+mod common;
+use common::c32s;
 use ndarray::{Array2, ShapeBuilder};
 use nrkit_core::{Numerology, C32};
 use nrkit_dsp::{FftEngine, Isa};
 use nrkit_phy::modulation::{demap, map, Modulation};
 use nrkit_phy::{Ofdm, OfdmConfig};
 use serde_json::Value;
-
-fn c32s(v: &Value) -> Vec<C32> {
-    let f: Vec<f64> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    f.chunks_exact(2)
-        .map(|p| C32::new(p[0] as f32, p[1] as f32))
-        .collect()
-}
 
 fn bits(v: &Value) -> Vec<u8> {
     v.as_str().unwrap().bytes().map(|b| b - b'0').collect()

@@ -1,5 +1,7 @@
 //! SS/PBCH block parts against py3gpp (vectors: scripts/make_vectors.py, ssb()).
 
+mod common;
+use common::c32s;
 use nrkit_core::{Pci, C32};
 use nrkit_phy::ssb::mapping::pbch_positions;
 use nrkit_phy::ssb::pbch::{bch_encode, pbch_symbols, BchDecoder, BchPayload, Mib};
@@ -17,18 +19,6 @@ fn ints(v: &Value) -> Vec<i64> {
         .unwrap()
         .iter()
         .map(|x| x.as_i64().unwrap())
-        .collect()
-}
-
-fn c32s(v: &Value) -> Vec<C32> {
-    let f: Vec<f64> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    f.chunks_exact(2)
-        .map(|p| C32::new(p[0] as f32, p[1] as f32))
         .collect()
 }
 

@@ -278,6 +278,16 @@ mod tests {
         d
     }
 
+    /// Channel LLRs 2y/σ² of BPSK (0 → +1) over AWGN with standard deviation `sigma`.
+    fn awgn_llrs(d: &[u8], sigma: f64, r: &mut impl rand::Rng) -> Vec<f32> {
+        d.iter()
+            .map(|&b| {
+                let y = if b == 0 { 1.0 } else { -1.0 } + rng::normal(r) * sigma;
+                (2.0 * y / (sigma * sigma)) as f32
+            })
+            .collect()
+    }
+
     #[test]
     fn decodes_noisy_codewords_for_every_lifting_size() {
         let mut r = rng::stream(21, 0);
@@ -289,15 +299,7 @@ mod tests {
                 rng::fill_bits(&mut r, &mut c);
                 let d = encode(&enc, &c);
                 // BPSK at 3 dB Es/N0 (rate 1/3 mother code): LLR = 4·y/N0·... σ² = 0.5.
-                let sigma2 = 0.5f64;
-                let soft: Vec<f32> = d
-                    .iter()
-                    .map(|&b| {
-                        let x = if b == 0 { 1.0 } else { -1.0 };
-                        let y = x + rng::normal(&mut r) * sigma2.sqrt();
-                        (2.0 * y / sigma2) as f32
-                    })
-                    .collect();
+                let soft = awgn_llrs(&d, 0.5f64.sqrt(), &mut r);
                 let mut out = vec![0u8; enc.k()];
                 let o = dec
                     .decode(&soft, &DecoderConfig::default(), &mut out)
@@ -324,13 +326,7 @@ mod tests {
                 let mut c = vec![0u8; enc.k()];
                 rng::fill_bits(&mut r, &mut c);
                 let d = encode(&enc, &c);
-                let soft: Vec<f32> = d
-                    .iter()
-                    .map(|&b| {
-                        let y = if b == 0 { 1.0 } else { -1.0 } + rng::normal(&mut r) * sigma;
-                        (2.0 * y / (sigma * sigma)) as f32
-                    })
-                    .collect();
+                let soft = awgn_llrs(&d, sigma, &mut r);
                 let cfg = DecoderConfig {
                     max_iterations: 8,
                     ..Default::default()
@@ -362,13 +358,7 @@ mod tests {
         let mut c = vec![0u8; enc.k()];
         rng::fill_bits(&mut r, &mut c);
         let d = encode(&enc, &c);
-        let soft: Vec<f32> = d
-            .iter()
-            .map(|&b| {
-                let y = if b == 0 { 1.0 } else { -1.0 } + rng::normal(&mut r) * 0.7;
-                (2.0 * y / 0.49) as f32
-            })
-            .collect();
+        let soft = awgn_llrs(&d, 0.7, &mut r);
         let (bits, o) = sum_product_reference(bg, z, &soft, 20).unwrap();
         assert!(o.success);
         assert_eq!(bits, c);

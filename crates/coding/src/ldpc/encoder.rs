@@ -197,18 +197,12 @@ mod tests {
 
     #[test]
     fn every_lifting_size_gives_codewords() {
-        let mut s = 99u64;
+        let mut r = nrkit_core::rng::stream(99, 0);
         for bg in [BaseGraph::Bg1, BaseGraph::Bg2] {
             for z in LiftingSize::all() {
                 let enc = LdpcEncoder::new(bg, z).unwrap();
-                let c: Vec<u8> = (0..enc.k())
-                    .map(|_| {
-                        s ^= s << 13;
-                        s ^= s >> 7;
-                        s ^= s << 17;
-                        (s & 1) as u8
-                    })
-                    .collect();
+                let mut c = vec![0u8; enc.k()];
+                nrkit_core::rng::fill_bits(&mut r, &mut c);
                 let mut d = vec![0u8; enc.n()];
                 enc.encode(&c, &mut d).unwrap();
                 let mut full = c[..2 * enc.z()].to_vec();

@@ -61,6 +61,18 @@ pub struct Fft {
     isa: Isa,
 }
 
+/// A scratch buffer of `got` elements must hold at least `need`.
+fn check_scratch(need: usize, got: usize) -> Result<(), Error> {
+    if got < need {
+        return Err(Error::LengthMismatch {
+            what: "FFT scratch",
+            expected: need,
+            got,
+        });
+    }
+    Ok(())
+}
+
 impl fmt::Debug for Fft {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Fft")
@@ -129,13 +141,7 @@ impl Fft {
     pub fn process(&self, buf: &mut [C32], scratch: &mut [C32]) -> Result<(), Error> {
         self.check_batch(buf.len())?;
         let need = self.scratch_len();
-        if scratch.len() < need {
-            return Err(Error::LengthMismatch {
-                what: "FFT scratch",
-                expected: need,
-                got: scratch.len(),
-            });
-        }
+        check_scratch(need, scratch.len())?;
         match &self.inner {
             Inner::Rust(f) => f.process_with_scratch(buf, &mut scratch[..need]),
             #[cfg(target_arch = "x86_64")]
@@ -163,13 +169,7 @@ impl Fft {
         self.check_batch(input.len())?;
         Error::check_len("FFT output", input.len(), output.len())?;
         let need = self.outofplace_scratch_len();
-        if scratch.len() < need {
-            return Err(Error::LengthMismatch {
-                what: "FFT scratch",
-                expected: need,
-                got: scratch.len(),
-            });
-        }
+        check_scratch(need, scratch.len())?;
         match &self.inner {
             Inner::Rust(f) => {
                 f.process_outofplace_with_scratch(input, output, &mut scratch[..need])
@@ -306,16 +306,9 @@ mod tests {
     }
 
     fn signal(n: usize, seed: u64) -> Vec<C32> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut r = nrkit_core::rng::stream(seed, 0);
         (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                let a = (s & 0xffff) as f32 / 32768.0 - 1.0;
-                let b = ((s >> 16) & 0xffff) as f32 / 32768.0 - 1.0;
-                C32::new(a, b)
-            })
+            .map(|_| nrkit_core::rng::complex_normal(&mut r, 1.0))
             .collect()
     }
 
