@@ -217,6 +217,10 @@ impl SsbGenerator {
         let mut placed = Vec::new();
         let sym_per_sf = num.symbols_per_subframe();
         let mut sym = Vec::new();
+        // SS_REF offset in subcarriers, and output samples per native sample.
+        let q = self.cfg.ssb_offset_hz / num.scs_hz();
+        let scale = self.cfg.sample_rate / self.native_rate;
+        let frame_start = self.frame as f64 * frame_len as f64;
         for hf in 0..2u8 {
             let t_ms = 10 * u32::from(sfn) + 5 * u32::from(hf);
             if t_ms % self.cfg.period_ms != 0 {
@@ -234,15 +238,11 @@ impl SsbGenerator {
                 };
                 let grid = ssb_block(self.cfg.pci, &payload)?;
                 let s0 = usize::from(hf) * 5 * sym_per_sf + self.first_symbols[usize::from(idx)];
-                let pos = |s: usize| {
-                    (s / sym_per_sf) * self.subframe_len + self.sym_start[s % sym_per_sf]
-                };
-                let start = pos(s0);
+                let start = (s0 / sym_per_sf) * self.subframe_len + self.sym_start[s0 % sym_per_sf];
                 sym.clear();
                 self.ofdm.modulate_at(grid.view(), s0, &mut sym)?;
                 // The frequency offset, with the phase of each symbol restarting at its useful
                 // part (TS 38.211 §5.3.1 with a non-integer subcarrier position).
-                let q = self.cfg.ssb_offset_hz / num.scs_hz();
                 let mut off = 0;
                 for s in s0..s0 + 4 {
                     let len = self.n_fft + self.ofdm.cp_len(s % sym_per_sf);
@@ -255,8 +255,6 @@ impl SsbGenerator {
                     off += len;
                 }
                 native[start..start + sym.len()].copy_from_slice(&sym);
-                let scale = self.cfg.sample_rate / self.native_rate;
-                let frame_start = self.frame as f64 * frame_len as f64;
                 let a = ((frame_start + start as f64) * scale).round() as u64;
                 let b = ((frame_start + (start + sym.len()) as f64) * scale).round() as u64;
                 placed.push(SsbPlacement {

@@ -254,9 +254,6 @@ pub fn bch_encode(payload: &BchPayload, pci: Pci) -> Result<Vec<u8>, Error> {
         ));
     }
     payload.mib.validate(payload.l_max == 64)?;
-    if payload.l_max != 64 && payload.mib.k_ssb > 31 {
-        return Err(Error::invalid("k_SSB", "0..=31", payload.mib.k_ssb));
-    }
     let abar = payload.bits();
     let pos = interleaver();
     let mut a = [0u8; BCH_A];
