@@ -1,6 +1,7 @@
 //! Criterion benches: FFT per NR size per ISA beside plain rustfft; OFDM slot modulation
 //! and demodulation (20 MHz/15 kHz, 100 MHz/30 kHz); modulation map/demap; PRBS; vector
-//! kernels. Ids: `<kernel>/<isa>/<params>`. Plans and buffers are made outside the loop.
+//! kernels; CRC and LDPC encoding; LDPC and polar decoding; cell search. Ids:
+//! `<kernel>/<isa>/<params>`. Plans and buffers are made outside the loop.
 
 use std::hint::black_box;
 
@@ -175,5 +176,97 @@ fn coding(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, fft, ofdm, modulation, prbs, vector, coding);
+fn decoding(c: &mut Criterion) {
+    use nrkit::coding::crc::{Crc, CrcPoly};
+    use nrkit::coding::ldpc::{BaseGraph, DecoderConfig, LdpcDecoder, LiftingSize};
+    use nrkit::coding::polar::{scl::SclDecoder, PolarCode};
+    let mut g = c.benchmark_group("decoding");
+    g.sample_size(20);
+    // LDPC as in `nrkit bench ldpc_decode`: Z = 384, the first E = 24·Z (R ≈ 0.92) or
+    // 66·Z (R = 1/3) coded bits received, random LLRs, 6 iterations without early stop.
+    let cfg = DecoderConfig {
+        max_iterations: 6,
+        early_stop: false,
+        llr_scale: 4.0,
+    };
+    for e_over_z in [24usize, 66] {
+        for isa in Isa::available() {
+            let dec =
+                LdpcDecoder::with_isa(BaseGraph::Bg1, LiftingSize::new(384).unwrap(), isa).unwrap();
+            let mut r = rng::stream(8, e_over_z as u64);
+            let mut soft = vec![0f32; dec.n()];
+            for v in soft.iter_mut().take(e_over_z * 384) {
+                *v = (rng::normal(&mut r) * 4.0) as f32;
+            }
+            let mut out = vec![0u8; dec.k()];
+            g.throughput(Throughput::Elements(dec.k() as u64));
+            g.bench_function(
+                BenchmarkId::new(
+                    format!("ldpc_decode/{}", isa.name()),
+                    format!("bg1_e{e_over_z}z"),
+                ),
+                |b| b.iter(|| dec.decode(black_box(&soft), &cfg, &mut out).unwrap()),
+            );
+        }
+    }
+    // Polar: the BCH (K = 56, E = 864), CA-SCL with lists 1 and 8.
+    let crc = Crc::new(CrcPoly::Crc24C);
+    let code = PolarCode::new(56, 864, 9, true, false).unwrap();
+    let mut bits = vec![0u8; 32];
+    rng::fill_bits(&mut rng::stream(9, 0), &mut bits);
+    crc.attach_bits(&mut bits);
+    let mut r = rng::stream(9, 1);
+    let llr: Vec<f32> = code
+        .encode_rm(&bits)
+        .unwrap()
+        .iter()
+        .map(|&b| (if b == 0 { 1.0 } else { -1.0 }) + (rng::normal(&mut r) * 0.7) as f32)
+        .collect();
+    let mut d = vec![0f32; code.n()];
+    code.rate_recover(&llr, &mut d).unwrap();
+    g.throughput(Throughput::Elements(56));
+    for list in [1usize, 8] {
+        let dec = SclDecoder::new(code.clone(), list).unwrap();
+        g.bench_function(BenchmarkId::new("polar_decode/scalar/bch", list), |b| {
+            b.iter(|| dec.decode(black_box(&d), |x| crc.check_bits(x)).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn search(c: &mut Criterion) {
+    use nrkit::phy::search::{search_samples, SearchConfig};
+    use nrkit::phy::ssb::{SsbCase, SsbGenerator, SsbTxConfig};
+    // As `nrkit bench search`: 20 ms at 30.72 Msps, Case C, 8 SSBs, known SSB frequency,
+    // 0 dB SNR per RE.
+    let fs = 30.72e6;
+    let cfg = SsbTxConfig::new(nrkit::core::Pci::new(321).unwrap(), SsbCase::C, 8, fs);
+    let (mut wave, _) = SsbGenerator::generate(cfg, 2, &mut FftEngine::detect()).unwrap();
+    let mut r = rng::stream(11, 0);
+    for v in &mut wave {
+        *v += rng::complex_normal(&mut r, 1.0 / (fs / 30e3));
+    }
+    let mut g = c.benchmark_group("search");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(wave.len() as u64));
+    for isa in Isa::available() {
+        let mut engine = FftEngine::new(isa).unwrap();
+        g.bench_function(
+            BenchmarkId::new(isa.name(), "20ms_30.72Msps_known_freq"),
+            |b| {
+                b.iter(|| {
+                    search_samples(
+                        SearchConfig::new(fs, 0.0, 30),
+                        black_box(&wave),
+                        &mut engine,
+                    )
+                    .unwrap()
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, fft, ofdm, modulation, prbs, vector, coding, decoding, search);
 criterion_main!(benches);
