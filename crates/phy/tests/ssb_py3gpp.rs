@@ -2,7 +2,7 @@
 
 mod common;
 use common::c32s;
-use nrkit_core::{Pci, C32};
+use nrkit_core::Pci;
 use nrkit_phy::ssb::mapping::pbch_positions;
 use nrkit_phy::ssb::pbch::{bch_encode, pbch_symbols, BchDecoder, BchPayload, Mib};
 use nrkit_phy::ssb::sequences::{pbch_dmrs, pss, sss};
