@@ -6,11 +6,12 @@ cd "$(dirname "$0")/.."
 cargo metadata --format-version 1 --no-deps | python3 -c '
 import json, sys
 layer = {"nrkit-core": 0, "nrkit-dsp": 1, "nrkit-iq": 2, "nrkit-sdr": 3, "nrkit-coding": 2,
-         "nrkit-channel": 2, "nrkit-phy": 3, "nrkit-sim": 4, "nrkit": 5}
+         "nrkit-channel": 2, "nrkit-phy": 3, "nrkit-sim": 4, "nrkit": 5,
+         "nrkit-sdr-loopback": 0}
 allowed = {"nrkit-dsp": {"nrkit-core"}, "nrkit-iq": {"nrkit-core", "nrkit-dsp"},
            "nrkit-phy": {"nrkit-core", "nrkit-dsp", "nrkit-coding"},
            "nrkit-channel": {"nrkit-core", "nrkit-dsp"}, "nrkit-coding": {"nrkit-core", "nrkit-dsp"},
-           "nrkit-sdr": {"nrkit-core", "nrkit-iq"}}
+           "nrkit-sdr": {"nrkit-core", "nrkit-iq"}, "nrkit-sdr-loopback": set()}
 bad = []
 for p in json.load(sys.stdin)["packages"]:
     name = p["name"]

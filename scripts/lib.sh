@@ -30,6 +30,7 @@ need_rust() {
   done
 }
 
-# Debian packages the build needs (none for the pure-Rust crates yet; the SDR work adds
-# libsoapysdr-dev and friends here).
-DEB_PACKAGES=(ca-certificates)
+# Debian packages the build needs: SoapySDR (nrkit-sdr links it; the loopback test module
+# is C++ built against it). --no-install-recommends keeps hardware modules out: they probe
+# the network on every enumerate.
+DEB_PACKAGES=(ca-certificates libsoapysdr-dev soapysdr-tools pkg-config g++)

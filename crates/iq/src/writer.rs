@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use nrkit_core::C32;
 use nrkit_dsp::VectorKernels;
+use num_complex::Complex;
 
 use crate::{sigmf_paths, Annotation, Capture, Datatype, IqError, Meta};
 
@@ -61,6 +62,11 @@ impl Writer {
     }
 
     /// The metadata as it will be written.
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    /// The metadata as it will be written, for changes.
     pub fn meta_mut(&mut self) -> &mut Meta {
         &mut self.meta
     }
@@ -81,9 +87,10 @@ impl Writer {
         self.bytes.clear();
         match self.meta.datatype {
             Datatype::Cf32Le => {
-                for z in samples {
-                    self.bytes.extend_from_slice(&z.re.to_le_bytes());
-                    self.bytes.extend_from_slice(&z.im.to_le_bytes());
+                self.bytes.resize(8 * n, 0);
+                for (d, z) in self.bytes.chunks_exact_mut(8).zip(samples) {
+                    d[..4].copy_from_slice(&z.re.to_le_bytes());
+                    d[4..].copy_from_slice(&z.im.to_le_bytes());
                 }
             }
             Datatype::Cf64Le => {
@@ -111,6 +118,32 @@ impl Writer {
                     .expect("sized");
             }
         }
+        self.flush_bytes(n)
+    }
+
+    /// Appends complex int16 samples as they are (a `ci16_le` recording only: a device's
+    /// CS16 stream is written without conversion).
+    pub fn write_ci16(&mut self, samples: &[Complex<i16>]) -> Result<(), IqError> {
+        if self.meta.datatype != Datatype::Ci16Le {
+            return Err(IqError::BadField {
+                path: self.meta_path.clone(),
+                field: "global.core:datatype".into(),
+                problem: format!(
+                    "is {}, but complex int16 samples were given (ci16_le needed)",
+                    self.meta.datatype
+                ),
+            });
+        }
+        self.bytes.clear();
+        self.bytes.resize(4 * samples.len(), 0);
+        for (d, z) in self.bytes.chunks_exact_mut(4).zip(samples) {
+            d[..2].copy_from_slice(&z.re.to_le_bytes());
+            d[2..].copy_from_slice(&z.im.to_le_bytes());
+        }
+        self.flush_bytes(samples.len())
+    }
+
+    fn flush_bytes(&mut self, n: usize) -> Result<(), IqError> {
         let f = self.data.as_mut().ok_or_else(|| {
             IqError::io(
                 &self.data_path,

@@ -1,0 +1,446 @@
+//! Gapless capture: a reader thread, a bounded ring of blocks, and a writer.
+//!
+//! The reader only reads the device and hands full blocks over; the writer (the calling
+//! thread) writes them. The ring holds `ring_samples`, so the writer may stall that long
+//! (a slow disk, a full page cache) before the reader has to wait, and only then can the
+//! device overflow. Losses are found two ways: the driver's overflow report, and the device
+//! timestamps (the first sample after a loss is later than the last one read plus its
+//! length); where the device keeps time, the number of samples lost is exact.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::time::{Duration, Instant, SystemTime};
+
+use nrkit_iq::{Annotation, Capture, Writer};
+use serde_json::json;
+
+use crate::{ns_to_ticks, RxSource, SdrError, WireSample};
+
+/// Capture settings.
+#[derive(Debug, Clone)]
+pub struct CaptureOptions {
+    /// Stop after this many samples received (`None`: until stopped).
+    pub samples: Option<u64>,
+    /// Ring capacity in samples between the reader and the writer.
+    pub ring_samples: usize,
+    /// Samples per block (per read); 0 = the stream's MTU.
+    pub block_samples: usize,
+    /// Timeout of one read (µs).
+    pub read_timeout_us: i64,
+    /// Give up after this long without a sample.
+    pub max_silence: Duration,
+    /// Rewrite the metadata this often while capturing, so it is valid even if the process
+    /// is killed.
+    pub checkpoint_every: Duration,
+}
+
+impl Default for CaptureOptions {
+    fn default() -> Self {
+        CaptureOptions {
+            samples: None,
+            ring_samples: 32 << 20,
+            block_samples: 0,
+            read_timeout_us: 200_000,
+            max_silence: Duration::from_secs(5),
+            checkpoint_every: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why a gap was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapCause {
+    /// The driver reported an overflow.
+    Overflow,
+    /// The device timestamps jumped without an overflow report.
+    Timestamp,
+}
+
+/// A discontinuity in the captured stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    /// Index (in the written stream) of the first sample after the gap.
+    pub at_sample: u64,
+    /// Samples lost, when the device keeps time.
+    pub lost: Option<u64>,
+    /// Device time (ns) of the first sample after the gap, when known.
+    pub time_ns: Option<i64>,
+    /// Device time (ns) of the first sample of the capture, when known.
+    pub start_time_ns: Option<i64>,
+    /// What revealed it.
+    pub cause: GapCause,
+}
+
+/// Where captured samples go.
+pub trait CaptureSink<S> {
+    /// Appends samples.
+    fn write(&mut self, s: &[S]) -> Result<(), SdrError>;
+    /// Marks a gap before the next sample.
+    fn gap(&mut self, g: &Gap) -> Result<(), SdrError>;
+    /// The first sample arrived (device time, if any).
+    fn started(&mut self, _time_ns: Option<i64>) -> Result<(), SdrError> {
+        Ok(())
+    }
+    /// Makes what was written so far durable and valid (called periodically).
+    fn checkpoint(&mut self) -> Result<(), SdrError> {
+        Ok(())
+    }
+}
+
+/// Writes a capture as SigMF: the first capture segment gets `core:datetime` of the first
+/// sample; every gap starts a new segment (`core:datetime` and `core:global_index` from the
+/// device time) and gets an annotation labelled `overflow: N samples lost` with
+/// `nrkit:samples_lost` (null when the device keeps no time) and `nrkit:gap_cause`.
+#[derive(Debug)]
+pub struct SigmfSink {
+    writer: Writer,
+    rate: f64,
+    start_wall: Option<SystemTime>,
+    start_time_ns: Option<i64>,
+}
+
+impl SigmfSink {
+    /// Wraps a writer (its metadata carries rate, frequency, hw and so on).
+    pub fn new(writer: Writer) -> Self {
+        let rate = writer.meta().sample_rate;
+        SigmfSink {
+            writer,
+            rate,
+            start_wall: None,
+            start_time_ns: None,
+        }
+    }
+
+    /// The writer (e.g. to add global fields before finishing).
+    pub fn writer_mut(&mut self) -> &mut Writer {
+        &mut self.writer
+    }
+
+    /// Finishes the recording; returns samples written.
+    pub fn finish(self) -> Result<u64, SdrError> {
+        Ok(self.writer.finish()?)
+    }
+
+    fn datetime(&self, time_ns: Option<i64>) -> Option<String> {
+        let wall = self.start_wall?;
+        let at = match (time_ns, self.start_time_ns) {
+            (Some(t), Some(t0)) if t >= t0 => wall + Duration::from_nanos((t - t0) as u64),
+            _ => SystemTime::now(),
+        };
+        Some(humantime::format_rfc3339_micros(at).to_string())
+    }
+}
+
+impl<S: WireSample> CaptureSink<S> for SigmfSink {
+    fn write(&mut self, s: &[S]) -> Result<(), SdrError> {
+        Ok(S::write(&mut self.writer, s)?)
+    }
+
+    fn started(&mut self, time_ns: Option<i64>) -> Result<(), SdrError> {
+        self.start_wall = Some(SystemTime::now());
+        self.start_time_ns = time_ns;
+        let dt = self.datetime(time_ns);
+        if let Some(c) = self.writer.meta_mut().captures.first_mut() {
+            c.datetime = dt;
+        }
+        Ok(())
+    }
+
+    fn gap(&mut self, g: &Gap) -> Result<(), SdrError> {
+        let frequency = self.writer.meta().captures.last().and_then(|c| c.frequency);
+        let mut extra = serde_json::Map::new();
+        if let (Some(t), Some(t0)) = (g.time_ns, g.start_time_ns) {
+            extra.insert(
+                "core:global_index".into(),
+                json!(ns_to_ticks(t - t0, self.rate).max(0)),
+            );
+        }
+        self.writer.new_capture(Capture {
+            sample_start: g.at_sample,
+            frequency,
+            datetime: self.datetime(g.time_ns),
+            extra,
+        });
+        let label = match g.lost {
+            Some(n) => format!("overflow: {n} samples lost"),
+            None => "overflow: samples lost (count unknown: no device time)".to_string(),
+        };
+        let mut a = Annotation::new(g.at_sample, 0, label);
+        a.sample_count = None;
+        a.extra.insert("nrkit:samples_lost".into(), json!(g.lost));
+        a.extra.insert(
+            "nrkit:gap_cause".into(),
+            json!(match g.cause {
+                GapCause::Overflow => "overflow",
+                GapCause::Timestamp => "timestamp",
+            }),
+        );
+        if let Some(t) = g.time_ns {
+            a.extra.insert("nrkit:device_time_ns".into(), json!(t));
+        }
+        self.writer.annotate(a);
+        Ok(())
+    }
+
+    fn checkpoint(&mut self) -> Result<(), SdrError> {
+        Ok(self.writer.sync_meta()?)
+    }
+}
+
+/// What a capture did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaptureStats {
+    /// Samples delivered by the device.
+    pub samples_received: u64,
+    /// Samples written to the sink.
+    pub samples_written: u64,
+    /// Samples lost (counted from device timestamps).
+    pub samples_lost: u64,
+    /// Overflows reported by the driver.
+    pub overflows: u64,
+    /// Gaps recorded (overflows and timestamp jumps).
+    pub gaps: u64,
+    /// Gaps whose size is unknown (device without time).
+    pub gaps_unknown: u64,
+    /// Read timeouts.
+    pub timeouts: u64,
+}
+
+enum Msg<S> {
+    Data(Vec<S>, usize),
+    Gap {
+        lost: Option<u64>,
+        time_ns: Option<i64>,
+        start_time_ns: Option<i64>,
+        cause: GapCause,
+    },
+    Started(Option<i64>),
+}
+
+struct ReaderResult {
+    received: u64,
+    overflows: u64,
+    timeouts: u64,
+    error: Option<SdrError>,
+}
+
+/// Captures from `src` into `sink` until `opts.samples` are received, `stop` is set, or the
+/// device fails. On every exit all samples read are written first; a device failure after
+/// the start is returned in the second element, with the statistics of what was saved.
+/// A sink error ends the capture with `Err`.
+pub fn capture<R, K>(
+    src: &mut R,
+    sink: &mut K,
+    opts: &CaptureOptions,
+    stop: &AtomicBool,
+) -> Result<(CaptureStats, Option<SdrError>), SdrError>
+where
+    R: RxSource,
+    K: CaptureSink<R::Sample>,
+{
+    let block = if opts.block_samples > 0 {
+        opts.block_samples
+    } else {
+        src.mtu().clamp(1024, 1 << 16)
+    };
+    let nblocks = (opts.ring_samples / block).max(4);
+    let (data_tx, data_rx) = mpsc::sync_channel::<Msg<R::Sample>>(nblocks + 8);
+    let (free_tx, free_rx) = mpsc::channel::<Vec<R::Sample>>();
+    // Buffers are allocated on demand up to `nblocks`, then recycled.
+    let mut stats = CaptureStats::default();
+    let writer_stop = AtomicBool::new(false);
+    let (reader_result, write_result) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            read_loop(
+                src,
+                opts,
+                block,
+                nblocks,
+                stop,
+                &writer_stop,
+                data_tx,
+                free_rx,
+            )
+        });
+        let w = write_loop(sink, opts, data_rx, free_tx, &mut stats);
+        if w.is_err() {
+            writer_stop.store(true, Ordering::Relaxed);
+        }
+        (reader.join(), w)
+    });
+    let rr = reader_result.map_err(|_| SdrError::Driver {
+        text: "the capture reader thread panicked".into(),
+    })?;
+    write_result?;
+    stats.samples_received = rr.received;
+    stats.overflows = rr.overflows;
+    stats.timeouts = rr.timeouts;
+    sink.checkpoint()?;
+    Ok((stats, rr.error))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_loop<R: RxSource>(
+    src: &mut R,
+    opts: &CaptureOptions,
+    block: usize,
+    nblocks: usize,
+    stop: &AtomicBool,
+    writer_failed: &AtomicBool,
+    data_tx: SyncSender<Msg<R::Sample>>,
+    free_rx: Receiver<Vec<R::Sample>>,
+) -> ReaderResult {
+    let rate = src.sample_rate();
+    let mut res = ReaderResult {
+        received: 0,
+        overflows: 0,
+        timeouts: 0,
+        error: None,
+    };
+    let mut allocated = 0usize;
+    let mut spare: Option<Vec<R::Sample>> = None;
+    let mut next_tick: Option<i64> = None;
+    let mut start_time_ns: Option<i64> = None;
+    let mut started = false;
+    let mut overflow_pending = false;
+    let mut last_data = Instant::now();
+    loop {
+        if stop.load(Ordering::Relaxed) || writer_failed.load(Ordering::Relaxed) {
+            break;
+        }
+        let want = match opts.samples {
+            Some(n) if res.received >= n => break,
+            Some(n) => block.min((n - res.received) as usize),
+            None => block,
+        };
+        let mut buf = match spare.take() {
+            Some(b) => b,
+            None => match free_rx.try_recv() {
+                Ok(b) => b,
+                Err(_) if allocated < nblocks => {
+                    allocated += 1;
+                    vec![R::Sample::default(); block]
+                }
+                // The ring is full: wait for the writer.
+                Err(_) => match free_rx.recv() {
+                    Ok(b) => b,
+                    Err(_) => break,
+                },
+            },
+        };
+        match src.read(&mut buf[..want], opts.read_timeout_us) {
+            Ok(r) if r.len == 0 => spare = Some(buf),
+            Ok(r) => {
+                last_data = Instant::now();
+                if !started {
+                    started = true;
+                    start_time_ns = r.time_ns;
+                    if data_tx.send(Msg::Started(r.time_ns)).is_err() {
+                        break;
+                    }
+                }
+                let tick = r.time_ns.map(|t| ns_to_ticks(t, rate));
+                let jump = match (tick, next_tick) {
+                    (Some(t), Some(e)) if t != e => Some(t - e),
+                    _ => None,
+                };
+                if overflow_pending || jump.is_some() {
+                    let lost = match (tick, next_tick) {
+                        (Some(t), Some(e)) if t >= e => Some((t - e) as u64),
+                        _ => None,
+                    };
+                    let cause = if overflow_pending {
+                        GapCause::Overflow
+                    } else {
+                        GapCause::Timestamp
+                    };
+                    overflow_pending = false;
+                    let gap = Msg::Gap {
+                        lost,
+                        time_ns: r.time_ns,
+                        start_time_ns,
+                        cause,
+                    };
+                    if data_tx.send(gap).is_err() {
+                        break;
+                    }
+                }
+                next_tick = tick.map(|t| t + r.len as i64);
+                res.received += r.len as u64;
+                if data_tx.send(Msg::Data(buf, r.len)).is_err() {
+                    break;
+                }
+            }
+            Err(SdrError::Overflow { .. }) => {
+                res.overflows += 1;
+                overflow_pending = true;
+                spare = Some(buf);
+            }
+            Err(SdrError::Timeout { text }) => {
+                res.timeouts += 1;
+                spare = Some(buf);
+                if last_data.elapsed() > opts.max_silence {
+                    res.error = Some(SdrError::Timeout {
+                        text: format!(
+                            "no samples for {:.1} s ({text})",
+                            last_data.elapsed().as_secs_f64()
+                        ),
+                    });
+                    break;
+                }
+            }
+            Err(e) if !e.is_fatal() => {
+                spare = Some(buf);
+            }
+            Err(e) => {
+                res.error = Some(e);
+                break;
+            }
+        }
+    }
+    res
+}
+
+fn write_loop<S: WireSample, K: CaptureSink<S>>(
+    sink: &mut K,
+    opts: &CaptureOptions,
+    data_rx: Receiver<Msg<S>>,
+    free_tx: mpsc::Sender<Vec<S>>,
+    stats: &mut CaptureStats,
+) -> Result<(), SdrError> {
+    let mut last_checkpoint = Instant::now();
+    for msg in data_rx {
+        match msg {
+            Msg::Data(buf, len) => {
+                sink.write(&buf[..len])?;
+                stats.samples_written += len as u64;
+                let _ = free_tx.send(buf);
+            }
+            Msg::Gap {
+                lost,
+                time_ns,
+                start_time_ns,
+                cause,
+            } => {
+                stats.gaps += 1;
+                match lost {
+                    Some(n) => stats.samples_lost += n,
+                    None => stats.gaps_unknown += 1,
+                }
+                sink.gap(&Gap {
+                    at_sample: stats.samples_written,
+                    lost,
+                    time_ns,
+                    start_time_ns,
+                    cause,
+                })?;
+            }
+            Msg::Started(t) => sink.started(t)?,
+        }
+        if last_checkpoint.elapsed() >= opts.checkpoint_every {
+            sink.checkpoint()?;
+            last_checkpoint = Instant::now();
+        }
+    }
+    Ok(())
+}
