@@ -17,6 +17,8 @@ use nrkit::phy::Ofdm;
 use nrkit::testwave::{evm, TestWave};
 use serde_json::json;
 
+mod sdr_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "nrkit",
@@ -45,6 +47,12 @@ enum Command {
     Search(SearchArgs),
     /// Demodulate an nrkit OFDM test waveform and report its EVM against the reference.
     Evm(EvmArgs),
+    /// List SDR devices (SoapySDR).
+    Devices(sdr_cmd::DevicesArgs),
+    /// Transmit a recording through an SDR (gapless, repeated or looping).
+    Tx(sdr_cmd::TxArgs),
+    /// Capture from an SDR to SigMF without losing a sample silently.
+    Capture(sdr_cmd::CaptureArgs),
 }
 
 /// Options shared by commands that read a recording.
@@ -217,8 +225,19 @@ struct GenOfdmArgs {
 
 #[derive(Args)]
 struct SearchArgs {
-    #[command(flatten)]
-    input: InputArgs,
+    /// A SigMF recording (.sigmf-meta, .sigmf-data or base name) or a raw file with
+    /// --format; or none with --device for a live search.
+    #[arg(required_unless_present = "device")]
+    input: Option<PathBuf>,
+    /// Raw file sample format (GNU Radio .cfile = cf32).
+    #[arg(long, value_parser = ["cf32", "ci16", "ci8", "cu8"])]
+    format: Option<String>,
+    /// Raw file sample rate in Hz.
+    #[arg(long)]
+    sample_rate: Option<f64>,
+    /// Raw file centre frequency in Hz.
+    #[arg(long)]
+    center_freq: Option<f64>,
     /// SS_REF frequency in Hz (absolute when the recording has core:frequency, else
     /// relative to its centre). Default: the recording's centre.
     #[arg(long)]
@@ -234,8 +253,10 @@ struct SearchArgs {
     json: bool,
     /// Write the recording's metadata plus one annotation per detected SSB to this
     /// .sigmf-meta (the data file is hard-linked or copied beside it).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "device")]
     annotate: Option<PathBuf>,
+    #[command(flatten)]
+    live: sdr_cmd::LiveArgs,
 }
 
 #[derive(Args)]
@@ -279,6 +300,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Generate(GenerateCmd::Ssb(a)) => generate_ssb(a, isa),
         Command::Evm(a) => evm_cmd(a, isa),
         Command::Search(a) => search_cmd(a, isa),
+        Command::Devices(a) => sdr_cmd::devices(a),
+        Command::Tx(a) => sdr_cmd::tx(a, isa),
+        Command::Capture(a) => sdr_cmd::capture(a),
     }
 }
 
@@ -462,9 +486,128 @@ fn bench_cmd(a: BenchArgs, isas: Vec<Isa>) -> Result<()> {
     Ok(())
 }
 
+type Cells = Vec<(u16, u32, Vec<nrkit::phy::search::SsbDetection>)>;
+
+/// One cell searcher per SSB subcarrier spacing asked for (default 30 and 15 kHz).
+fn make_searchers(
+    fs: f64,
+    offset_hz: f64,
+    scs_ssb: &Option<String>,
+    cfo_range: Option<f64>,
+    engine: &mut FftEngine,
+) -> Result<Vec<(u32, nrkit::phy::search::CellSearcher)>> {
+    use nrkit::phy::search::{CellSearcher, SearchConfig};
+    let spacings: Vec<u32> = match scs_ssb {
+        Some(s) => vec![s.parse().expect("validated by clap")],
+        None => vec![30, 15],
+    };
+    let mut searchers = Vec::new();
+    for &scs in &spacings {
+        let mut cfg = SearchConfig::new(fs, offset_hz, scs);
+        if let Some(r) = cfo_range {
+            cfg.cfo_range_hz = r;
+        }
+        searchers.push((scs, CellSearcher::new(cfg, engine)?));
+    }
+    Ok(searchers)
+}
+
+/// Groups detections into cells (PCI, spacing) in order of first appearance.
+fn group_cells(mut found: Vec<(u32, nrkit::phy::search::SsbDetection)>) -> Cells {
+    found.sort_by_key(|(_, d)| d.sample_offset);
+    let mut cells: Cells = Vec::new();
+    for (scs, d) in found {
+        match cells
+            .iter_mut()
+            .find(|c| c.0 == d.pci.value() && c.1 == scs)
+        {
+            Some(c) => c.2.push(d),
+            None => cells.push((d.pci.value(), scs, vec![d])),
+        }
+    }
+    cells
+}
+
+/// The `search --json` document (the contract).
+fn cells_json(cells: &Cells, ssb_freq: f64) -> serde_json::Value {
+    let cells: Vec<serde_json::Value> = cells
+        .iter()
+        .map(|(pci, scs, ssbs)| {
+            let m = ssbs[0].mib;
+            json!({
+                "pci": pci,
+                "ssb_freq_hz": ssb_freq,
+                "scs_ssb_khz": scs,
+                "mib": mib_json(&m, true),
+                "ssbs": ssbs.iter().map(|d| json!({
+                    "ssb_index": d.ssb_index,
+                    "half_frame": d.half_frame,
+                    "sfn": d.mib.sfn,
+                    "sample_offset": d.sample_offset,
+                    "cfo_hz": d.cfo_hz,
+                    "snr_db": d.snr_db,
+                    "rsrp_dbfs": d.rsrp_dbfs,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "cells": cells })
+}
+
+/// The readable table of `search`.
+fn print_cells(cells: &Cells, ssb_freq: f64, source: &str) {
+    if cells.is_empty() {
+        println!("no cell found in {source}");
+        return;
+    }
+    for (pci, scs, ssbs) in cells {
+        let m = ssbs[0].mib;
+        println!(
+            "PCI {pci}  SSB {} at {} kHz  MIB: SFN {} scs-common {} kHz k_SSB {} DMRS-A {} pdcch-ConfigSIB1 {} barred {} intra-freq-resel {}",
+            fmt_hz(ssb_freq),
+            scs,
+            m.sfn,
+            m.scs_common_khz,
+            m.k_ssb,
+            m.dmrs_type_a_position,
+            m.pdcch_config_sib1,
+            if m.cell_barred { "yes" } else { "no" },
+            if m.intra_freq_reselection_allowed { "allowed" } else { "not allowed" },
+        );
+        println!(
+            "  {:>5} {:>3} {:>5} {:>12} {:>10} {:>8} {:>10}",
+            "index", "hf", "sfn", "sample", "cfo_hz", "snr_db", "rsrp_dBFS"
+        );
+        for d in ssbs {
+            println!(
+                "  {:>5} {:>3} {:>5} {:>12} {:>10.1} {:>8.1} {:>10.1}",
+                d.ssb_index,
+                d.half_frame,
+                d.mib.sfn,
+                d.sample_offset,
+                d.cfo_hz,
+                d.snr_db,
+                d.rsrp_dbfs
+            );
+        }
+    }
+}
+
 fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
-    use nrkit::phy::search::{CellSearcher, SearchConfig, SsbDetection};
-    let rec = open(&a.input)?;
+    use nrkit::phy::search::SsbDetection;
+    if a.live.device.is_some() {
+        return sdr_cmd::live_search(&a, isa);
+    }
+    let input = InputArgs {
+        input: a
+            .input
+            .clone()
+            .expect("clap requires INPUT without --device"),
+        format: a.format.clone(),
+        sample_rate: a.sample_rate,
+        center_freq: a.center_freq,
+    };
+    let rec = open(&input)?;
     let fs = rec.meta.sample_rate;
     let center = rec.meta.frequency_at(0);
     let fc = center.unwrap_or(0.0);
@@ -472,23 +615,9 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
     if !ssb_freq.is_finite() {
         bail!("--ssb-freq must be finite");
     }
-    let spacings: Vec<u32> = match &a.scs_ssb {
-        Some(s) => vec![s.parse().expect("validated by clap")],
-        None => vec![30, 15],
-    };
     let mut engine = FftEngine::new(isa)?;
-    let mut searchers = Vec::new();
-    for &scs in &spacings {
-        let mut cfg = SearchConfig::new(fs, ssb_freq - fc, scs);
-        if let Some(r) = a.cfo_range {
-            cfg.cfo_range_hz = r;
-        }
-        searchers.push((
-            scs,
-            CellSearcher::new(cfg, &mut engine)
-                .with_context(|| format!("{}: search parameters", rec.data_path.display()))?,
-        ));
-    }
+    let mut searchers = make_searchers(fs, ssb_freq - fc, &a.scs_ssb, a.cfo_range, &mut engine)
+        .with_context(|| format!("{}: search parameters", rec.data_path.display()))?;
     if a.ssb_freq.is_none() && !a.json {
         eprintln!(
             "nrkit: note: no --ssb-freq: searching for an SSB centred at {} (the sync-raster scan is not implemented yet)",
@@ -514,39 +643,7 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
         found.extend(s.finish()?.into_iter().map(|d| (*scs, d)));
     }
     progress.finish();
-    found.sort_by_key(|(_, d)| d.sample_offset);
-    // Cells: (PCI, spacing), in order of first appearance.
-    let mut cells: Vec<(u16, u32, Vec<SsbDetection>)> = Vec::new();
-    for (scs, d) in found {
-        match cells
-            .iter_mut()
-            .find(|c| c.0 == d.pci.value() && c.1 == scs)
-        {
-            Some(c) => c.2.push(d),
-            None => cells.push((d.pci.value(), scs, vec![d])),
-        }
-    }
-    let cells_json: Vec<serde_json::Value> = cells
-        .iter()
-        .map(|(pci, scs, ssbs)| {
-            let m = ssbs[0].mib;
-            json!({
-                "pci": pci,
-                "ssb_freq_hz": ssb_freq,
-                "scs_ssb_khz": scs,
-                "mib": mib_json(&m, true),
-                "ssbs": ssbs.iter().map(|d| json!({
-                    "ssb_index": d.ssb_index,
-                    "half_frame": d.half_frame,
-                    "sfn": d.mib.sfn,
-                    "sample_offset": d.sample_offset,
-                    "cfo_hz": d.cfo_hz,
-                    "snr_db": d.snr_db,
-                    "rsrp_dbfs": d.rsrp_dbfs,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
+    let cells = group_cells(found);
     if let Some(out) = &a.annotate {
         let mut meta = rec.meta.clone();
         for (pci, scs, ssbs) in &cells {
@@ -594,42 +691,10 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "cells": cells_json }))?
+            serde_json::to_string_pretty(&cells_json(&cells, ssb_freq))?
         );
-    } else if cells.is_empty() {
-        println!("no cell found in {}", rec.data_path.display());
     } else {
-        for (pci, scs, ssbs) in &cells {
-            let m = ssbs[0].mib;
-            println!(
-                "PCI {pci}  SSB {} at {} kHz  MIB: SFN {} scs-common {} kHz k_SSB {} DMRS-A {} pdcch-ConfigSIB1 {} barred {} intra-freq-resel {}",
-                fmt_hz(ssb_freq),
-                scs,
-                m.sfn,
-                m.scs_common_khz,
-                m.k_ssb,
-                m.dmrs_type_a_position,
-                m.pdcch_config_sib1,
-                if m.cell_barred { "yes" } else { "no" },
-                if m.intra_freq_reselection_allowed { "allowed" } else { "not allowed" },
-            );
-            println!(
-                "  {:>5} {:>3} {:>5} {:>12} {:>10} {:>8} {:>10}",
-                "index", "hf", "sfn", "sample", "cfo_hz", "snr_db", "rsrp_dBFS"
-            );
-            for d in ssbs {
-                println!(
-                    "  {:>5} {:>3} {:>5} {:>12} {:>10.1} {:>8.1} {:>10.1}",
-                    d.ssb_index,
-                    d.half_frame,
-                    d.mib.sfn,
-                    d.sample_offset,
-                    d.cfo_hz,
-                    d.snr_db,
-                    d.rsrp_dbfs
-                );
-            }
-        }
+        print_cells(&cells, ssb_freq, &rec.data_path.display().to_string());
     }
     Ok(())
 }

@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod sdr;
+
 fn nrkit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nrkit"))
         .args(args)

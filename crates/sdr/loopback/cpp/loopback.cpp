@@ -10,6 +10,8 @@
 //
 // Device args (all optional): serial, channels (1..8, default 1), mtu (default 8192),
 // pace=1, buffer=N (device RX/TX buffer in samples, paced mode; default rate/4),
+// rx_file=PATH (a raw cf32 file, e.g. a .sigmf-data, that RX channels receive in a loop
+// where TX does not drive them: a signal source for receive-only tests),
 // pattern=counter (RX samples not driven by TX carry their tick: re = (t & 0x7fff)/32768,
 // im = ((t >> 15) & 0x7fff)/32768, exact in CF32 and CS16), and fault injection:
 // overflow_every=N with overflow_drop=K (K samples lost after every N delivered),
@@ -29,6 +31,7 @@
 #include <complex>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -87,6 +90,7 @@ class Loopback : public SoapySDR::Device {
         counter_ = args.count("pattern") && args.at("pattern") == "counter";
         if (args.count("pattern") && !counter_ && args.at("pattern") != "zero")
             throw std::runtime_error("loopback: pattern must be zero or counter");
+        if (args.count("rx_file") && !args.at("rx_file").empty()) load_rx_file(args.at("rx_file"));
         ovf_every_ = arg_ll(args, "overflow_every", 0);
         ovf_drop_ = arg_ll(args, "overflow_drop", ovf_every_ ? 1 : 0);
         unf_every_ = arg_ll(args, "underflow_every", 0);
@@ -262,6 +266,7 @@ class Loopback : public SoapySDR::Device {
                 long long t = rx_pos_ + (long long)i;
                 cf v;
                 if (t >= ch.start && t < ch.end()) v = ch.pending[(size_t)(t - ch.start)];
+                else if (!rx_file_.empty()) v = rx_file_[(size_t)(t % (long long)rx_file_.size())];
                 else if (counter_) v = cf((float)(t & 0x7fff) / 32768.0f, (float)((t >> 15) & 0x7fff) / 32768.0f);
                 else v = cf(0.0f, 0.0f);
                 put(buffs[k], s->cs16, i, v);
@@ -494,6 +499,17 @@ class Loopback : public SoapySDR::Device {
     }
 
   private:
+    void load_rx_file(const std::string &path) {
+        FILE *f = std::fopen(path.c_str(), "rb");
+        if (!f) throw std::runtime_error("loopback: cannot open rx_file " + path);
+        std::vector<cf> data;
+        cf buf[4096];
+        size_t n;
+        while ((n = std::fread(buf, sizeof(cf), 4096, f)) > 0) data.insert(data.end(), buf, buf + n);
+        std::fclose(f);
+        if (data.empty()) throw std::runtime_error("loopback: rx_file " + path + " holds no cf32 sample");
+        rx_file_ = std::move(data);
+    }
     size_t check(size_t c) const {
         if (c >= nchan_)
             throw std::runtime_error("loopback: channel " + std::to_string(c) + " out of range");
@@ -569,6 +585,7 @@ class Loopback : public SoapySDR::Device {
     bool pace_ = false;
     long long buffer_arg_ = 0;
     bool counter_ = false;
+    std::vector<cf> rx_file_;
     long long ovf_every_ = 0, ovf_drop_ = 0, unf_every_ = 0, tmo_every_ = 0, disc_after_ = 0;
 
     mutable std::mutex m_;
