@@ -268,5 +268,50 @@ fn search(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, fft, ofdm, modulation, prbs, vector, coding, decoding, search);
+/// The capture pipeline: loopback device read → ring → SigMF cf32 writer on tmpfs.
+fn capture(c: &mut Criterion) {
+    use nrkit::iq::{Datatype, Meta, Writer};
+    use nrkit::sdr::{self, CaptureOptions, ChannelConfig, Device, Direction, Gain, SigmfSink};
+    use std::sync::atomic::AtomicBool;
+    sdr::load_module(nrkit_sdr_loopback::module_path()).expect("loopback module");
+    let fs = 122.88e6;
+    let dev = Device::open(&format!(
+        "driver=loopback,serial=crit{}",
+        std::process::id()
+    ))
+    .expect("open loopback");
+    dev.configure(Direction::Rx, &ChannelConfig::new(fs, 3.5e9, Gain::Db(0.0)))
+        .expect("configure");
+    let mut rx = dev.rx_cf32(0).expect("rx stream");
+    let dir = if std::path::Path::new("/dev/shm").is_dir() {
+        std::path::PathBuf::from("/dev/shm")
+    } else {
+        std::env::temp_dir()
+    };
+    let base = dir.join(format!("nrkit-crit-capture-{}", std::process::id()));
+    let n: u64 = 1 << 22;
+    let opts = CaptureOptions {
+        samples: Some(n),
+        ..CaptureOptions::default()
+    };
+    let stop = AtomicBool::new(false);
+    let mut g = c.benchmark_group("sdr");
+    g.throughput(Throughput::Elements(n));
+    g.sample_size(10);
+    g.bench_function("capture/loopback_cf32_tmpfs", |b| {
+        b.iter(|| {
+            let w = Writer::create(&base, Meta::new(Datatype::Cf32Le, fs, None)).unwrap();
+            let mut sink = SigmfSink::new(w);
+            let (st, err) = sdr::capture(&mut rx, &mut sink, &opts, &stop).unwrap();
+            assert!(err.is_none() && st.samples_written == n);
+            sink.finish().unwrap();
+        })
+    });
+    g.finish();
+    let (m, d) = nrkit::iq::sigmf_paths(&base);
+    let _ = std::fs::remove_file(m);
+    let _ = std::fs::remove_file(d);
+}
+
+criterion_group!(benches, fft, ofdm, modulation, prbs, vector, coding, decoding, search, capture);
 criterion_main!(benches);

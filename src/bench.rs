@@ -32,6 +32,7 @@ pub const KERNELS: &[&str] = &[
     "ldpc_decode",
     "polar_decode",
     "search",
+    "capture",
 ];
 
 /// The NR FFT sizes benchmarked.
@@ -135,7 +136,7 @@ pub const OFDM_CARRIERS: &[(u32, u32, usize, usize)] = &[(20, 15, 106, 2048), (1
 pub fn run(
     opts: &BenchOptions,
     mut progress: impl FnMut(&str),
-) -> Result<Vec<BenchResult>, nrkit_core::Error> {
+) -> anyhow::Result<Vec<BenchResult>> {
     let want = |k: &str| opts.kernels.is_empty() || opts.kernels.iter().any(|x| x == k);
     let budget = opts.time_per_result;
     let mut out = Vec::new();
@@ -529,5 +530,90 @@ pub fn run(
             ));
         }
     }
+    if want("capture") {
+        capture_bench(&opts.kernels, budget, &mut out, &mut progress)?;
+    }
     Ok(out)
+}
+
+/// The capture pipeline (device read → ring → SigMF writer) from the SoapySDR loopback
+/// module (found through `SOAPY_SDR_PLUGIN_PATH`) into a cf32 file on tmpfs (`/dev/shm`
+/// when present), 2^24 samples per operation. Skipped with a note when no loopback device
+/// is found, unless asked for by name.
+fn capture_bench(
+    kernels: &[String],
+    budget: Duration,
+    out: &mut Vec<BenchResult>,
+    progress: &mut dyn FnMut(&str),
+) -> anyhow::Result<()> {
+    use nrkit_iq::{Datatype, Meta, Writer};
+    use nrkit_sdr::{CaptureOptions, ChannelConfig, Device, Direction, Gain, SigmfSink};
+    use std::sync::atomic::AtomicBool;
+    let named = kernels.iter().any(|k| k == "capture");
+    let found = nrkit_sdr::enumerate("driver=loopback").unwrap_or_default();
+    if found.is_empty() {
+        let msg = "capture: no driver=loopback device (set SOAPY_SDR_PLUGIN_PATH to the folder \
+                   of libnrkitLoopback.so, built by crates/sdr/loopback)";
+        if named {
+            anyhow::bail!("{msg}");
+        }
+        eprintln!("nrkit bench: skipping {msg}");
+        return Ok(());
+    }
+    progress("capture/loopback");
+    let fs = 122.88e6;
+    let dev = Device::open(&format!(
+        "driver=loopback,serial=bench{}",
+        std::process::id()
+    ))?;
+    dev.configure(Direction::Rx, &ChannelConfig::new(fs, 3.5e9, Gain::Db(0.0)))?;
+    let mut rx = dev.rx_cf32(0)?;
+    let shm = std::path::Path::new("/dev/shm");
+    let dir = if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    };
+    let base = dir.join(format!("nrkit-bench-capture-{}", std::process::id()));
+    let n: u64 = 1 << 24;
+    let opts = CaptureOptions {
+        samples: Some(n),
+        ..CaptureOptions::default()
+    };
+    let stop = AtomicBool::new(false);
+    let mut failure: Option<String> = None;
+    let ns = time_op(budget, || {
+        let mut run = || -> anyhow::Result<()> {
+            let w = Writer::create(&base, Meta::new(Datatype::Cf32Le, fs, Some(3.5e9)))?;
+            let mut sink = SigmfSink::new(w);
+            let (st, err) = nrkit_sdr::capture(&mut rx, &mut sink, &opts, &stop)?;
+            sink.finish()?;
+            if let Some(e) = err {
+                return Err(e.into());
+            }
+            if st.samples_written != n || st.samples_lost != 0 {
+                anyhow::bail!("capture wrote {} of {n}", st.samples_written);
+            }
+            Ok(())
+        };
+        if let Err(e) = run() {
+            failure = Some(e.to_string());
+        }
+    });
+    let (meta, data) = nrkit_iq::sigmf_paths(&base);
+    let _ = std::fs::remove_file(meta);
+    let _ = std::fs::remove_file(data);
+    if let Some(f) = failure {
+        anyhow::bail!("capture bench: {f}");
+    }
+    out.push(result(
+        "capture",
+        json!({"device": "loopback", "datatype": "cf32_le", "samples": n,
+               "target": dir.display().to_string()}),
+        Isa::Scalar,
+        ns,
+        n as f64,
+        "Msps",
+    ));
+    Ok(())
 }

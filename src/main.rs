@@ -667,8 +667,9 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
         meta.annotations.sort_by_key(|x| x.sample_start);
         create_parent(out)?;
         let (meta_path, data_path) = nrkit::iq::sigmf_paths(out);
-        let same =
-            std::fs::canonicalize(&data_path).ok() == std::fs::canonicalize(&rec.data_path).ok();
+        let same = std::fs::canonicalize(&data_path).ok()
+            == std::fs::canonicalize(&rec.data_path).ok()
+            || same_file(&data_path, &rec.data_path);
         if !same {
             if data_path.exists() {
                 bail!(
@@ -697,6 +698,19 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
         print_cells(&cells, ssb_freq, &rec.data_path.display().to_string());
     }
     Ok(())
+}
+
+/// Whether two paths name the same file (e.g. a hard link left by an earlier --annotate).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    let _ = (a, b);
+    false
 }
 
 /// The MIB as JSON (the `search` contract's field names); `with_sfn` adds the SFN.

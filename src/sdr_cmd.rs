@@ -467,7 +467,8 @@ struct SearchSink {
     searchers: Vec<(u32, nrkit::phy::search::CellSearcher)>,
     found: Vec<(u32, nrkit::phy::search::SsbDetection)>,
     ssb_freq: f64,
-    json: bool,
+    /// Print each SSB as it is found (open-ended live search).
+    stream_lines: bool,
     printed: usize,
     error: Option<String>,
 }
@@ -480,7 +481,7 @@ impl SearchSink {
                 Err(e) => self.error = Some(e.to_string()),
             }
         }
-        if !self.json {
+        if self.stream_lines {
             for (scs, d) in &self.found[self.printed..] {
                 println!(
                     "PCI {} at {} ({scs} kHz): SSB {} half-frame {} SFN {} at sample {}, CFO {:.1} Hz, SNR {:.1} dB",
@@ -549,7 +550,7 @@ pub fn live_search(a: &crate::SearchArgs, isa: Isa) -> Result<()> {
         searchers,
         found: Vec::new(),
         ssb_freq,
-        json: a.json,
+        stream_lines: !a.json && l.duration.is_none(),
         printed: 0,
         error: None,
     };
