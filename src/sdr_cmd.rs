@@ -118,6 +118,22 @@ pub struct CaptureArgs {
     /// Ring buffer between the device reader and the disk writer, in MiB.
     #[arg(long, default_value_t = 256)]
     ring_mb: usize,
+    /// Also transmit this recording on the same device and channel while capturing (full
+    /// duplex: a cable with an attenuator, or the loopback module), at the capture's rate
+    /// (resampled if needed) and frequency.
+    #[arg(long)]
+    tx: Option<PathBuf>,
+    /// TX gain in dB for --tx.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        allow_hyphen_values = true,
+        requires = "tx"
+    )]
+    tx_gain: f64,
+    /// Send the --tx waveform this many times back to back.
+    #[arg(long, default_value_t = 1, requires = "tx")]
+    tx_repeat: u64,
     #[command(flatten)]
     dev: DeviceOpts,
     /// Print the summary as JSON.
@@ -360,13 +376,41 @@ fn summary_json(st: &CaptureStats) -> serde_json::Value {
     })
 }
 
+type CaptureResult = (CaptureStats, Option<SdrError>, Option<sdr::PlayStats>);
+
+/// Captures from `rx`; with `tx`, transmits the waveform meanwhile (the receive stream is
+/// active before the first sample is sent).
 fn run_capture<R: sdr::RxSource>(
     mut rx: R,
     sink: &mut SigmfSink,
     opts: &CaptureOptions,
     stop: &AtomicBool,
-) -> Result<(CaptureStats, Option<SdrError>), SdrError> {
-    sdr::capture(&mut rx, sink, opts, stop)
+    tx: Option<(sdr::SoapyTx, Vec<C32>, u64)>,
+) -> Result<CaptureResult> {
+    let Some((mut txs, wave, repeat)) = tx else {
+        let (st, e) = sdr::capture(&mut rx, sink, opts, stop)?;
+        return Ok((st, e, None));
+    };
+    let tx_stop = AtomicBool::new(false);
+    let (cap, played) = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let o = PlayOptions {
+                repeat: Repeat::Times(repeat),
+                ..PlayOptions::default()
+            };
+            sdr::play(&mut txs, &wave, &o, &tx_stop)
+        });
+        let cap = sdr::capture(&mut rx, sink, opts, stop);
+        // Release the receiver so a transmitter waiting for room finishes, then end the burst.
+        drop(rx);
+        tx_stop.store(true, Ordering::Relaxed);
+        (cap, h.join())
+    });
+    let (st, e) = cap?;
+    let played = played
+        .map_err(|_| anyhow!("the transmit thread panicked"))?
+        .context("transmitting --tx")?;
+    Ok((st, e, Some(played)))
 }
 
 pub fn capture(a: CaptureArgs) -> Result<()> {
@@ -417,23 +461,58 @@ pub fn capture(a: CaptureArgs) -> Result<()> {
         ring_samples: (a.ring_mb.max(1) << 20) / dt.sample_size(),
         ..CaptureOptions::default()
     };
+    let tx_wave = match &a.tx {
+        Some(p) => {
+            let (wave, _) = load_waveform(p, Some(applied.sample_rate))?;
+            configure(
+                &dev,
+                Direction::Tx,
+                &a.dev,
+                applied.sample_rate,
+                applied.frequency,
+                Gain::Db(a.tx_gain),
+            )?;
+            Some(wave)
+        }
+        None => None,
+    };
     let stop = stop_flag();
+    let ch = a.dev.channel;
+    let tx_for = |wave: Option<Vec<C32>>| -> Result<Option<(sdr::SoapyTx, Vec<C32>, u64)>> {
+        Ok(match wave {
+            Some(w) => Some((dev.tx_cf32(ch)?, w, a.tx_repeat)),
+            None => None,
+        })
+    };
     let res = match a.datatype {
         CaptureDatatype::Cf32Le => {
-            run_capture(dev.rx_cf32(a.dev.channel)?, &mut sink, &opts, &stop)
+            let rx = dev.rx_cf32(ch)?;
+            run_capture(rx, &mut sink, &opts, &stop, tx_for(tx_wave)?)
         }
         CaptureDatatype::Ci16Le => {
-            run_capture(dev.rx_cs16(a.dev.channel)?, &mut sink, &opts, &stop)
+            let rx = dev.rx_cs16(ch)?;
+            run_capture(rx, &mut sink, &opts, &stop, tx_for(tx_wave)?)
         }
     };
     let meta_path = nrkit::iq::sigmf_paths(&a.output).0;
     // The recording is finished whatever happened.
     let finished = sink.finish();
-    let (st, dev_err) = res?;
+    let (st, dev_err, played) = res?;
     finished?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&summary_json(&st))?);
+        let mut v = summary_json(&st);
+        if let Some(p) = &played {
+            v["tx"] = json!({"samples_sent": p.samples_sent, "underflows": p.underflows,
+                             "late": p.late});
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
+        if let Some(p) = &played {
+            eprintln!(
+                "transmitted {} samples meanwhile: underflows {}, late {}",
+                p.samples_sent, p.underflows, p.late
+            );
+        }
         eprintln!(
             "{}: received {} samples, written {}, lost {} in {} overflow(s){}",
             meta_path.display(),

@@ -485,3 +485,57 @@ fn sigterm_finalizes_the_capture() {
         .windows(2)
         .all(|w| (tick_of(w[1]) - tick_of(w[0])).rem_euclid(1 << 30) == 1));
 }
+
+/// The same chain on the command line only: `capture --tx` sends the generated SSBs through
+/// the loopback while capturing them.
+#[test]
+fn cli_generate_then_capture_with_tx_then_search() {
+    let d = tempfile::tempdir().unwrap();
+    let ssb = generate(d.path());
+    let rec = Recording::open_sigmf(&ssb).unwrap();
+    let cap = d.path().join("duplex.sigmf-meta");
+    let n = (rec.samples + 5000).to_string();
+    let v = stdout_json(&nrkit_sdr(&[
+        "capture",
+        "--device",
+        &dev(""),
+        "--freq",
+        "3.5e9",
+        "--rate",
+        "30.72e6",
+        "--gain",
+        "20",
+        "--samples",
+        &n,
+        "--tx",
+        path(&ssb),
+        "--tx-gain",
+        "10",
+        "--json",
+        "-o",
+        path(&cap),
+    ]));
+    assert_eq!(v["tx"]["samples_sent"], rec.samples);
+    assert_eq!(v["tx"]["underflows"], 0);
+    assert_eq!(v["samples_lost"], 0);
+    let s = stdout_json(&nrkit_sdr(&[
+        "search",
+        "--json",
+        "--scs-ssb",
+        "30",
+        path(&cap),
+    ]));
+    check_cell(&s);
+    let gen_starts: Vec<u64> = rec
+        .meta
+        .annotations
+        .iter()
+        .map(|a| a.sample_start)
+        .collect();
+    for x in s["cells"][0]["ssbs"].as_array().unwrap() {
+        assert!(
+            gen_starts.contains(&x["sample_offset"].as_u64().unwrap()),
+            "{x}"
+        );
+    }
+}
