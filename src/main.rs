@@ -180,6 +180,18 @@ struct GenSsbArgs {
     /// there is no --center-freq (default: at the recording's centre).
     #[arg(long)]
     ssb_freq: Option<f64>,
+    /// Place SS_REF on this GSCN of the sync raster (TS 38.104 §5.4.3.1); without
+    /// --center-freq the carrier is centred on it.
+    #[arg(long, conflicts_with_all = ["ssb_freq", "point_a_arfcn"])]
+    gscn: Option<u32>,
+    /// Point A as an NR-ARFCN (TS 38.104 §5.4.2.1): SS_REF is then Point A +
+    /// --offset-to-point-a RBs + --kssb subcarriers + 120 SSB subcarriers (TS 38.211
+    /// §7.4.3.1); without --center-freq the carrier is centred on SS_REF.
+    #[arg(long, requires = "offset_to_point_a", conflicts_with = "ssb_freq")]
+    point_a_arfcn: Option<u32>,
+    /// offsetToPointA in RBs (15 kHz RBs in FR1, 60 kHz in FR2), with --point-a-arfcn.
+    #[arg(long, requires = "point_a_arfcn")]
+    offset_to_point_a: Option<u32>,
     /// Output datatype.
     #[arg(long, value_enum, default_value = "cf32_le")]
     datatype: OutDatatype,
@@ -486,57 +498,204 @@ fn bench_cmd(a: BenchArgs, isas: Vec<Isa>) -> Result<()> {
     Ok(())
 }
 
-type Cells = Vec<(u16, u32, Vec<nrkit::phy::search::SsbDetection>)>;
+/// A cell: PCI, SSB subcarrier spacing (kHz), SS_REF (Hz), its SSBs in time order.
+struct Cell {
+    pci: u16,
+    scs: u32,
+    ssb_freq: f64,
+    ssbs: Vec<nrkit::phy::search::SsbDetection>,
+}
 
-/// One cell searcher per SSB subcarrier spacing asked for (default 30 and 15 kHz).
-fn make_searchers(
+type Cells = Vec<Cell>;
+
+/// A frequency and spacing to search at.
+#[derive(Clone, Copy)]
+struct Candidate {
+    /// SS_REF (absolute when the centre is known, else relative to it).
+    freq: f64,
+    /// SS_REF minus the recording's centre.
+    offset: f64,
+    scs: u32,
+    /// On the sync raster (GSCN): the reported SSB frequency is the raster point; otherwise
+    /// the candidate plus the measured CFO.
+    on_raster: bool,
+}
+
+/// The spacings asked for, or the defaults of the frequency range (FR1: 30 and 15 kHz, FR2:
+/// 120 and 240 kHz).
+fn spacings(scs_ssb: &Option<String>, freq: Option<f64>) -> Vec<u32> {
+    match scs_ssb {
+        Some(s) => vec![s.parse().expect("validated by clap")],
+        None if freq.is_some_and(|f| f >= 24.25e9) => vec![120, 240],
+        None => vec![30, 15],
+    }
+}
+
+/// The candidates of a search. With `ssb_freq`, that frequency; else, with a known centre,
+/// every GSCN (TS 38.104 §5.4.3.1) whose SSB fits in the recording's band, plus the centre
+/// itself; without a centre, a grid of offsets `2 × cfo_range` apart across the band.
+fn candidates(
     fs: f64,
-    offset_hz: f64,
+    center: Option<f64>,
+    ssb_freq: Option<f64>,
     scs_ssb: &Option<String>,
     cfo_range: Option<f64>,
+) -> Vec<Candidate> {
+    let fc = center.unwrap_or(0.0);
+    let mut out = Vec::new();
+    for scs in spacings(scs_ssb, center.or(ssb_freq)) {
+        let scs_hz = f64::from(scs) * 1e3;
+        if let Some(f) = ssb_freq {
+            out.push(Candidate {
+                freq: f,
+                offset: f - fc,
+                scs,
+                on_raster: true,
+            });
+            continue;
+        }
+        // The SSB (240 subcarriers) plus the CFO range must fit inside the band; the centre
+        // is always tried.
+        let cfo = cfo_range.unwrap_or(scs_hz);
+        let half = (0.5 * fs - 120.0 * scs_hz - cfo).max(0.0);
+        match center {
+            Some(fc) => {
+                out.push(Candidate {
+                    freq: fc,
+                    offset: 0.0,
+                    scs,
+                    on_raster: false,
+                });
+                for (_, f) in nrkit::phy::ssb::raster::gscns_between(fc - half, fc + half) {
+                    if (f - fc).abs() > 1.0 {
+                        out.push(Candidate {
+                            freq: f,
+                            offset: f - fc,
+                            scs,
+                            on_raster: true,
+                        });
+                    }
+                }
+            }
+            None => {
+                let step = 2.0 * cfo;
+                let k = (half / step).floor() as i64;
+                for i in -k..=k {
+                    let off = i as f64 * step;
+                    out.push(Candidate {
+                        freq: off,
+                        offset: off,
+                        scs,
+                        on_raster: false,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// One cell searcher per candidate.
+fn make_searchers(
+    fs: f64,
+    cands: &[Candidate],
+    cfo_range: Option<f64>,
     engine: &mut FftEngine,
-) -> Result<Vec<(u32, nrkit::phy::search::CellSearcher)>> {
+) -> Result<Vec<(Candidate, nrkit::phy::search::CellSearcher)>> {
     use nrkit::phy::search::{CellSearcher, SearchConfig};
-    let spacings: Vec<u32> = match scs_ssb {
-        Some(s) => vec![s.parse().expect("validated by clap")],
-        None => vec![30, 15],
-    };
     let mut searchers = Vec::new();
-    for &scs in &spacings {
-        let mut cfg = SearchConfig::new(fs, offset_hz, scs);
+    for c in cands {
+        let mut cfg = SearchConfig::new(fs, c.offset, c.scs);
         if let Some(r) = cfo_range {
             cfg.cfo_range_hz = r;
         }
-        searchers.push((scs, CellSearcher::new(cfg, engine)?));
+        searchers.push((*c, CellSearcher::new(cfg, engine)?));
     }
     Ok(searchers)
 }
 
-/// Groups detections into cells (PCI, spacing) in order of first appearance.
-fn group_cells(mut found: Vec<(u32, nrkit::phy::search::SsbDetection)>) -> Cells {
-    found.sort_by_key(|(_, d)| d.sample_offset);
-    let mut cells: Cells = Vec::new();
-    for (scs, d) in found {
-        match cells
-            .iter_mut()
-            .find(|c| c.0 == d.pci.value() && c.1 == scs)
-        {
-            Some(c) => c.2.push(d),
-            None => cells.push((d.pci.value(), scs, vec![d])),
+/// Pushes a chunk to every searcher (in parallel); detections are tagged with their
+/// candidate.
+fn push_all(
+    searchers: &mut [(Candidate, nrkit::phy::search::CellSearcher)],
+    x: Option<&[C32]>,
+    found: &mut Vec<(Candidate, nrkit::phy::search::SsbDetection)>,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let results: Vec<_> = searchers
+        .par_iter_mut()
+        .map(|(c, s)| {
+            let r = match x {
+                Some(x) => s.push(x),
+                None => s.finish(),
+            };
+            r.map(|v| v.into_iter().map(|d| (*c, d)).collect::<Vec<_>>())
+        })
+        .collect();
+    for r in results {
+        found.extend(r?);
+    }
+    Ok(())
+}
+
+/// Groups detections into cells (PCI, spacing) in order of first appearance. A cell seen
+/// at several candidate frequencies (neighbouring grid points) is reported at the one that
+/// decoded the most SSBs (then the best mean SNR).
+fn group_cells(found: Vec<(Candidate, nrkit::phy::search::SsbDetection)>) -> Cells {
+    use std::collections::BTreeMap;
+    // (pci, scs) → candidate frequency bits → detections
+    let mut by: BTreeMap<(u16, u32), Vec<(Candidate, Vec<nrkit::phy::search::SsbDetection>)>> =
+        BTreeMap::new();
+    for (c, d) in found {
+        let e = by.entry((d.pci.value(), c.scs)).or_default();
+        match e.iter_mut().find(|x| x.0.freq == c.freq) {
+            Some(x) => x.1.push(d),
+            None => e.push((c, vec![d])),
         }
     }
+    let mut cells: Cells = by
+        .into_iter()
+        .map(|((pci, scs), mut groups)| {
+            let score = |g: &(Candidate, Vec<nrkit::phy::search::SsbDetection>)| {
+                let snr = g.1.iter().map(|d| d.snr_db).sum::<f64>() / g.1.len() as f64;
+                (g.1.len(), snr)
+            };
+            groups.sort_by(|a, b| {
+                let (na, sa) = score(a);
+                let (nb, sb) = score(b);
+                nb.cmp(&na).then(sb.total_cmp(&sa))
+            });
+            let (c, mut ssbs) = groups.swap_remove(0);
+            ssbs.sort_by_key(|d| d.sample_offset);
+            let ssb_freq = if c.on_raster {
+                c.freq
+            } else {
+                let mut cfo: Vec<f64> = ssbs.iter().map(|d| d.cfo_hz).collect();
+                cfo.sort_by(f64::total_cmp);
+                c.freq + (cfo[cfo.len() / 2] / 100.0).round() * 100.0
+            };
+            Cell {
+                pci,
+                scs,
+                ssb_freq,
+                ssbs,
+            }
+        })
+        .collect();
+    cells.sort_by_key(|c| c.ssbs[0].sample_offset);
     cells
 }
 
 /// The `search --json` document (the contract).
-fn cells_json(cells: &Cells, ssb_freq: f64) -> serde_json::Value {
+fn cells_json(cells: &Cells) -> serde_json::Value {
     let cells: Vec<serde_json::Value> = cells
         .iter()
-        .map(|(pci, scs, ssbs)| {
+        .map(|c| {
+            let (pci, scs, ssbs) = (c.pci, c.scs, &c.ssbs);
             let m = ssbs[0].mib;
             json!({
                 "pci": pci,
-                "ssb_freq_hz": ssb_freq,
+                "ssb_freq_hz": c.ssb_freq,
                 "scs_ssb_khz": scs,
                 "mib": mib_json(&m, true),
                 "ssbs": ssbs.iter().map(|d| json!({
@@ -555,16 +714,20 @@ fn cells_json(cells: &Cells, ssb_freq: f64) -> serde_json::Value {
 }
 
 /// The readable table of `search`.
-fn print_cells(cells: &Cells, ssb_freq: f64, source: &str) {
+fn print_cells(cells: &Cells, source: &str) {
     if cells.is_empty() {
         println!("no cell found in {source}");
         return;
     }
-    for (pci, scs, ssbs) in cells {
+    for c in cells {
+        let (pci, scs, ssbs) = (c.pci, c.scs, &c.ssbs);
         let m = ssbs[0].mib;
+        let gscn = nrkit::phy::ssb::raster::freq_to_gscn(c.ssb_freq)
+            .map(|g| format!(" (GSCN {g})"))
+            .unwrap_or_default();
         println!(
-            "PCI {pci}  SSB {} at {} kHz  MIB: SFN {} scs-common {} kHz k_SSB {} DMRS-A {} pdcch-ConfigSIB1 {} barred {} intra-freq-resel {}",
-            fmt_hz(ssb_freq),
+            "PCI {pci}  SSB {}{gscn} at {} kHz  MIB: SFN {} scs-common {} kHz k_SSB {} DMRS-A {} pdcch-ConfigSIB1 {} barred {} intra-freq-resel {}",
+            fmt_hz(c.ssb_freq),
             scs,
             m.sfn,
             m.scs_common_khz,
@@ -594,7 +757,6 @@ fn print_cells(cells: &Cells, ssb_freq: f64, source: &str) {
 }
 
 fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
-    use nrkit::phy::search::SsbDetection;
     if a.live.device.is_some() {
         return sdr_cmd::live_search(&a, isa);
     }
@@ -611,52 +773,56 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
     let fs = rec.meta.sample_rate;
     let center = rec.meta.frequency_at(0);
     let fc = center.unwrap_or(0.0);
-    let ssb_freq = a.ssb_freq.unwrap_or(fc);
-    if !ssb_freq.is_finite() {
+    if a.ssb_freq.is_some_and(|f| !f.is_finite()) {
         bail!("--ssb-freq must be finite");
     }
-    let mut engine = FftEngine::new(isa)?;
-    let mut searchers = make_searchers(fs, ssb_freq - fc, &a.scs_ssb, a.cfo_range, &mut engine)
-        .with_context(|| format!("{}: search parameters", rec.data_path.display()))?;
+    let cands = candidates(fs, center, a.ssb_freq, &a.scs_ssb, a.cfo_range);
     if a.ssb_freq.is_none() && !a.json {
+        let how = if center.is_some() {
+            format!(
+                "the sync raster (GSCN) within the band around {} and the centre",
+                fmt_hz(fc)
+            )
+        } else {
+            "a grid of offsets across the band (no centre frequency known)".to_string()
+        };
         eprintln!(
-            "nrkit: note: no --ssb-freq: searching for an SSB centred at {} (the sync-raster scan is not implemented yet)",
-            fmt_hz(ssb_freq)
+            "nrkit: note: no --ssb-freq: scanning {} candidates over {how}",
+            cands.len()
         );
     }
+    let mut engine = FftEngine::new(isa)?;
+    let mut searchers = make_searchers(fs, &cands, a.cfo_range, &mut engine)
+        .with_context(|| format!("{}: search parameters", rec.data_path.display()))?;
     let mut reader = rec.reader()?;
     reader.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);
     let mut buf = vec![C32::default(); 1 << 16];
-    let mut found: Vec<(u32, SsbDetection)> = Vec::new();
+    let mut found = Vec::new();
     let mut progress = Progress::new(rec.samples, "searching");
     loop {
         let n = reader.read(&mut buf)?;
         if n == 0 {
             break;
         }
-        for (scs, s) in &mut searchers {
-            found.extend(s.push(&buf[..n])?.into_iter().map(|d| (*scs, d)));
-        }
+        push_all(&mut searchers, Some(&buf[..n]), &mut found)?;
         progress.set(reader.position());
     }
-    for (scs, s) in &mut searchers {
-        found.extend(s.finish()?.into_iter().map(|d| (*scs, d)));
-    }
+    push_all(&mut searchers, None, &mut found)?;
     progress.finish();
     let cells = group_cells(found);
     if let Some(out) = &a.annotate {
         let mut meta = rec.meta.clone();
-        for (pci, scs, ssbs) in &cells {
+        for c in &cells {
             // 4 symbols of N + N_CP at the input rate.
-            let count = (4.0 * (1.0 + 144.0 / 2048.0) * fs / (f64::from(*scs) * 1e3)).round();
-            for d in ssbs {
+            let count = (4.0 * (1.0 + 144.0 / 2048.0) * fs / (f64::from(c.scs) * 1e3)).round();
+            for d in &c.ssbs {
                 let mut an = ssb_annotation(
                     d.sample_offset,
                     count as u64,
-                    *pci,
+                    c.pci,
                     (d.ssb_index, d.mib.sfn, d.half_frame),
-                    ssb_freq,
-                    *scs,
+                    c.ssb_freq,
+                    c.scs,
                 );
                 an.extra.insert("nrkit:cfo_hz".into(), json!(d.cfo_hz));
                 an.extra.insert("nrkit:snr_db".into(), json!(d.snr_db));
@@ -690,12 +856,9 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
         nrkit::iq::write_meta(&meta_path, &meta)?;
     }
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&cells_json(&cells, ssb_freq))?
-        );
+        println!("{}", serde_json::to_string_pretty(&cells_json(&cells))?);
     } else {
-        print_cells(&cells, ssb_freq, &rec.data_path.display().to_string());
+        print_cells(&cells, &rec.data_path.display().to_string());
     }
     Ok(())
 }
@@ -789,12 +952,29 @@ fn generate_ssb(a: GenSsbArgs, isa: Isa) -> Result<()> {
     cfg.mib.cell_barred = a.cell_barred;
     cfg.mib.intra_freq_reselection_allowed = !a.intra_freq_reselection_not_allowed;
     cfg.period_ms = a.period_ms;
-    cfg.center_freq = a.center_freq;
-    let fc = a.center_freq.unwrap_or(0.0);
-    cfg.ssb_offset_hz = a.ssb_freq.map_or(0.0, |f| f - fc);
+    // Absolute placement from the rasters.
+    let absolute = if let Some(g) = a.gscn {
+        Some(nrkit::phy::ssb::raster::gscn_to_freq(g).context("--gscn")?)
+    } else if let Some(n) = a.point_a_arfcn {
+        let point_a = nrkit::phy::ssb::raster::arfcn_to_freq(n).context("--point-a-arfcn")?;
+        Some(nrkit::phy::ssb::raster::ssb_freq_from_point_a(
+            point_a,
+            a.offset_to_point_a.expect("clap requires it"),
+            u32::from(a.kssb),
+            case.scs_khz(),
+            cfg.mib.scs_common_khz,
+            case.is_fr2(),
+        ))
+    } else {
+        None
+    };
+    let center_freq = a.center_freq.or(absolute);
+    cfg.center_freq = center_freq;
+    let fc = center_freq.unwrap_or(0.0);
+    cfg.ssb_offset_hz = absolute.or(a.ssb_freq).map_or(0.0, |f| f - fc);
     let mut engine = FftEngine::new(isa)?;
     let mut gen = SsbGenerator::new(cfg.clone(), &mut engine).context("SSB parameters")?;
-    let mut meta = Meta::new(a.datatype.into(), a.sample_rate, a.center_freq);
+    let mut meta = Meta::new(a.datatype.into(), a.sample_rate, center_freq);
     meta.description = Some(format!(
         "nrkit SS/PBCH bursts: PCI {}, Case {}, L_max {}, SSBs {:?}, {} ms period",
         a.pci, case, a.lmax, cfg.ssb_indices, a.period_ms
@@ -811,8 +991,11 @@ fn generate_ssb(a: GenSsbArgs, isa: Isa) -> Result<()> {
     g.insert("nrkit:scs_ssb_khz".into(), json!(case.scs_khz()));
     g.insert("nrkit:ssb_freq_hz".into(), json!(fc + cfg.ssb_offset_hz));
     g.insert("nrkit:period_ms".into(), json!(a.period_ms));
-    if let Some(f) = a.center_freq {
+    if let Some(f) = center_freq {
         g.insert("nrkit:phase_comp_f0".into(), json!(f));
+    }
+    if let Some(gscn) = nrkit::phy::ssb::raster::freq_to_gscn(fc + cfg.ssb_offset_hz) {
+        g.insert("nrkit:gscn".into(), json!(gscn));
     }
     create_parent(&a.output)?;
     let mut w = Writer::create(&a.output, meta)?;

@@ -15,7 +15,10 @@ use nrkit::sdr::{
 };
 use serde_json::json;
 
-use crate::{cells_json, create_parent, fmt_hz, group_cells, make_searchers, print_cells};
+use crate::{
+    candidates, cells_json, create_parent, fmt_hz, group_cells, make_searchers, print_cells,
+    push_all, Candidate,
+};
 
 #[derive(Args)]
 pub struct DevicesArgs {
@@ -543,9 +546,8 @@ pub fn capture(a: CaptureArgs) -> Result<()> {
 /// Feeds a live stream to the cell searchers; lost samples (known from the timestamps) are
 /// replaced by zeros so sample offsets stay on the device's sample clock.
 struct SearchSink {
-    searchers: Vec<(u32, nrkit::phy::search::CellSearcher)>,
-    found: Vec<(u32, nrkit::phy::search::SsbDetection)>,
-    ssb_freq: f64,
+    searchers: Vec<(Candidate, nrkit::phy::search::CellSearcher)>,
+    found: Vec<(Candidate, nrkit::phy::search::SsbDetection)>,
     /// Print each SSB as it is found (open-ended live search).
     stream_lines: bool,
     printed: usize,
@@ -554,18 +556,16 @@ struct SearchSink {
 
 impl SearchSink {
     fn feed(&mut self, x: &[C32]) {
-        for (scs, s) in &mut self.searchers {
-            match s.push(x) {
-                Ok(d) => self.found.extend(d.into_iter().map(|d| (*scs, d))),
-                Err(e) => self.error = Some(e.to_string()),
-            }
+        if let Err(e) = push_all(&mut self.searchers, Some(x), &mut self.found) {
+            self.error = Some(e.to_string());
         }
         if self.stream_lines {
-            for (scs, d) in &self.found[self.printed..] {
+            for (c, d) in &self.found[self.printed..] {
                 println!(
-                    "PCI {} at {} ({scs} kHz): SSB {} half-frame {} SFN {} at sample {}, CFO {:.1} Hz, SNR {:.1} dB",
+                    "PCI {} near {} ({} kHz): SSB {} half-frame {} SFN {} at sample {}, CFO {:.1} Hz, SNR {:.1} dB",
                     d.pci.value(),
-                    fmt_hz(self.ssb_freq),
+                    fmt_hz(c.freq),
+                    c.scs,
                     d.ssb_index,
                     d.half_frame,
                     d.mib.sfn,
@@ -606,7 +606,6 @@ pub fn live_search(a: &crate::SearchArgs, isa: Isa) -> Result<()> {
         .ok_or_else(|| anyhow!("live search needs --freq HZ (the centre frequency)"))?;
     let rate = l.rate.unwrap_or(30.72e6);
     let gain = parse_gain(l.gain.as_deref().unwrap_or("agc"))?;
-    let ssb_freq = a.ssb_freq.unwrap_or(freq);
     let opts_dev = DeviceOpts {
         channel: 0,
         antenna: None,
@@ -617,18 +616,18 @@ pub fn live_search(a: &crate::SearchArgs, isa: Isa) -> Result<()> {
     let dev = open_device(args, &opts_dev)?;
     let applied = configure(&dev, Direction::Rx, &opts_dev, rate, freq, gain)?;
     let mut engine = FftEngine::new(isa)?;
-    let searchers = make_searchers(
+    let cands = candidates(
         applied.sample_rate,
-        ssb_freq - applied.frequency,
+        Some(applied.frequency),
+        a.ssb_freq,
         &a.scs_ssb,
         a.cfo_range,
-        &mut engine,
-    )
-    .context("search parameters")?;
+    );
+    let searchers = make_searchers(applied.sample_rate, &cands, a.cfo_range, &mut engine)
+        .context("search parameters")?;
     let mut sink = SearchSink {
         searchers,
         found: Vec::new(),
-        ssb_freq,
         stream_lines: !a.json && l.duration.is_none(),
         printed: 0,
         error: None,
@@ -654,20 +653,17 @@ pub fn live_search(a: &crate::SearchArgs, isa: Isa) -> Result<()> {
     let stop = stop_flag();
     let mut rx = dev.rx_cf32(0)?;
     let (st, dev_err) = sdr::capture(&mut rx, &mut sink, &opts, &stop)?;
-    for (scs, s) in &mut sink.searchers {
-        sink.found
-            .extend(s.finish()?.into_iter().map(|d| (*scs, d)));
-    }
+    push_all(&mut sink.searchers, None, &mut sink.found)?;
     if let Some(e) = sink.error.take() {
         bail!("search: {e}");
     }
     let cells = group_cells(std::mem::take(&mut sink.found));
     if a.json {
-        let mut v = cells_json(&cells, ssb_freq);
+        let mut v = cells_json(&cells);
         v["capture"] = summary_json(&st);
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print_cells(&cells, ssb_freq, dev.args());
+        print_cells(&cells, dev.args());
         if st.samples_lost > 0 || st.gaps > 0 {
             eprintln!(
                 "nrkit: {} samples lost in {} gap(s) during the search",

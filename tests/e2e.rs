@@ -333,3 +333,115 @@ fn search_decodes_a_py3gpp_recording() {
         assert!((snr - 3.0).abs() < 2.0, "SNR estimate {snr} for 3 dB");
     }
 }
+
+/// Blind search: SSBs on sync-raster points (GSCN) off the centre of a recording with
+/// core:frequency are found and reported at their raster frequency; without a centre
+/// frequency the fine offset grid finds an SSB at an arbitrary offset.
+#[test]
+fn blind_search_over_the_sync_raster_and_the_offset_grid() {
+    let d = tempfile::tempdir().unwrap();
+    // GSCN 7499 + 351 = 3505.44 MHz, 30 kHz (Case C), carrier at 3.5 GHz, 30.72 Msps.
+    let a = d.path().join("gscn.sigmf-meta");
+    let o = nrkit(&[
+        "generate",
+        "ssb",
+        "--pci",
+        "77",
+        "--case",
+        "C",
+        "--lmax",
+        "8",
+        "--frames",
+        "2",
+        "--sample-rate",
+        "30.72e6",
+        "--center-freq",
+        "3.5e9",
+        "--gscn",
+        "7850",
+        "-o",
+        path(&a),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&a).unwrap()).unwrap();
+    assert_eq!(meta["global"]["nrkit:gscn"], 7850);
+    let v = stdout_json(&nrkit(&["search", "--json", path(&a)]));
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "{v}");
+    assert_eq!(cells[0]["pci"], 77);
+    assert_eq!(cells[0]["scs_ssb_khz"], 30);
+    assert!(
+        (cells[0]["ssb_freq_hz"].as_f64().unwrap() - 3505.44e6).abs() < 1.0,
+        "{v}"
+    );
+    assert_eq!(cells[0]["ssbs"].as_array().unwrap().len(), 8);
+
+    // Point A placement, 15 kHz Case A: SS_REF = Point A + 6 RBs + 4 × 15 kHz + 120 × 15 kHz.
+    let b = d.path().join("pointa.sigmf-meta");
+    let o = nrkit(&[
+        "generate",
+        "ssb",
+        "--pci",
+        "5",
+        "--case",
+        "A",
+        "--lmax",
+        "4",
+        "--frames",
+        "2",
+        "--sample-rate",
+        "15.36e6",
+        "--point-a-arfcn",
+        "422000",
+        "--offset-to-point-a",
+        "6",
+        "--kssb",
+        "4",
+        "--scs-common",
+        "15",
+        "-o",
+        path(&b),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let want = 422000.0 * 5e3 + 6.0 * 180e3 + 4.0 * 15e3 + 120.0 * 15e3;
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&b).unwrap()).unwrap();
+    assert_eq!(meta["global"]["nrkit:ssb_freq_hz"], want);
+    assert_eq!(meta["captures"][0]["core:frequency"], want);
+    let v = stdout_json(&nrkit(&["search", "--json", path(&b)]));
+    assert_eq!(v["cells"][0]["pci"], 5);
+    assert_eq!(v["cells"][0]["mib"]["ssb_subcarrier_offset"], 4);
+
+    // No centre frequency: an SSB 2.13 MHz above 0 Hz, found on the offset grid.
+    let c = d.path().join("nocenter.sigmf-meta");
+    let o = nrkit(&[
+        "generate",
+        "ssb",
+        "--pci",
+        "600",
+        "--case",
+        "C",
+        "--lmax",
+        "8",
+        "--ssb-indices",
+        "1",
+        "--frames",
+        "2",
+        "--sample-rate",
+        "15.36e6",
+        "--ssb-freq",
+        "2.13e6",
+        "-o",
+        path(&c),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = stdout_json(&nrkit(&["search", "--json", "--scs-ssb", "30", path(&c)]));
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 1, "{v}");
+    assert_eq!(cells[0]["pci"], 600);
+    assert!(
+        (cells[0]["ssb_freq_hz"].as_f64().unwrap() - 2.13e6).abs() < 2e3,
+        "{v}"
+    );
+}

@@ -6,11 +6,13 @@
 //! * [`mapping`]: the 240 × 4 block (TS 38.211 §7.4.3.1).
 //! * [`burst`]: Cases A–E candidate positions (TS 38.213 §4.1).
 //! * [`generate`]: SSB burst waveforms at any sample rate and frequency offset.
+//! * [`raster`]: GSCN sync raster and NR-ARFCN channel raster (TS 38.104 §5.4).
 
 pub mod burst;
 pub mod generate;
 pub mod mapping;
 pub mod pbch;
+pub mod raster;
 pub mod sequences;
 
 pub use burst::SsbCase;
