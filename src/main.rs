@@ -644,8 +644,8 @@ fn push_all(
 fn group_cells(found: Vec<(Candidate, nrkit::phy::search::SsbDetection)>) -> Cells {
     use std::collections::BTreeMap;
     // (pci, scs) → candidate frequency bits → detections
-    let mut by: BTreeMap<(u16, u32), Vec<(Candidate, Vec<nrkit::phy::search::SsbDetection>)>> =
-        BTreeMap::new();
+    type Seen = Vec<(Candidate, Vec<nrkit::phy::search::SsbDetection>)>;
+    let mut by: BTreeMap<(u16, u32), Seen> = BTreeMap::new();
     for (c, d) in found {
         let e = by.entry((d.pci.value(), c.scs)).or_default();
         match e.iter_mut().find(|x| x.0.freq == c.freq) {
