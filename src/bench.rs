@@ -32,6 +32,7 @@ pub const KERNELS: &[&str] = &[
     "ldpc_decode",
     "polar_decode",
     "search",
+    "search_blind",
     "capture",
 ];
 
@@ -522,6 +523,68 @@ pub fn run(
                 "search",
                 json!({"duration_ms": 20, "sample_rate": fs, "scs_ssb_khz": 30, "ssb_freq": "known",
                        "snr_db": 0.0, "ssbs_decoded": found,
+                       "fraction_of_real_time": ns / 20e6}),
+                isa,
+                ns,
+                wave.len() as f64,
+                "Msps",
+            ));
+        }
+    }
+    if want("search_blind") {
+        use nrkit_phy::search::{CellSearcher, SearchConfig};
+        use nrkit_phy::ssb::{raster, SsbCase, SsbGenerator, SsbTxConfig};
+        // A 100 MHz capture: 20 ms at 122.88 Msps around 3.5 GHz, one cell on GSCN 7850
+        // (+5.44 MHz), blind scan of every GSCN in the band for 15 and 30 kHz plus the
+        // centre (as `nrkit search` without --ssb-freq), searchers in parallel.
+        let fs = 122.88e6;
+        let fc = 3.5e9;
+        let mut cfg = SsbTxConfig::new(nrkit_core::Pci::new(77)?, SsbCase::C, 8, fs);
+        cfg.center_freq = Some(fc);
+        cfg.ssb_offset_hz = raster::gscn_to_freq(7850)? - fc;
+        let (wave, _) = SsbGenerator::generate(cfg, 2, &mut FftEngine::detect())?;
+        for &isa in &opts.isas {
+            progress(&format!("search_blind/{isa}"));
+            let mut engine = FftEngine::new(isa)?;
+            let mut cands = Vec::new();
+            for scs in [30u32, 15] {
+                let scs_hz = f64::from(scs) * 1e3;
+                let half = 0.5 * fs - 120.0 * scs_hz - scs_hz;
+                cands.push((0.0, scs));
+                for (_, f) in raster::gscns_between(fc - half, fc + half) {
+                    cands.push((f - fc, scs));
+                }
+            }
+            let mut found = 0;
+            let t0 = Instant::now();
+            let mut runs = 0u32;
+            while runs < 2 || t0.elapsed() < budget {
+                use rayon::prelude::*;
+                let mut searchers: Vec<CellSearcher> = cands
+                    .iter()
+                    .map(|&(off, scs)| {
+                        CellSearcher::new(SearchConfig::new(fs, off, scs), &mut engine)
+                    })
+                    .collect::<Result<_, _>>()?;
+                found = 0;
+                for chunk in wave.chunks(1 << 16) {
+                    found += searchers
+                        .par_iter_mut()
+                        .map(|s| s.push(black_box(chunk)).map(|d| d.len()).unwrap_or(0))
+                        .sum::<usize>();
+                }
+                found += searchers
+                    .par_iter_mut()
+                    .map(|s| s.finish().map(|d| d.len()).unwrap_or(0))
+                    .sum::<usize>();
+                runs += 1;
+            }
+            let ns = t0.elapsed().as_nanos() as f64 / f64::from(runs);
+            out.push(result(
+                "search_blind",
+                json!({"duration_ms": 20, "sample_rate": fs, "bandwidth_mhz": 100,
+                       "candidates": cands.len(), "scs_ssb_khz": [30, 15],
+                       "threads": rayon::current_num_threads(), "ssbs_decoded": found,
                        "fraction_of_real_time": ns / 20e6}),
                 isa,
                 ns,
