@@ -280,59 +280,40 @@ fn device_faults_exit_2_and_keep_what_was_captured() {
     );
     assert_eq!(Recording::open_sigmf(&out).unwrap().samples, 40_000);
 
-    let o = nrkit_sdr(&[
-        "capture",
-        "--device",
+    // A 10-sample capture at 1 Msps with `gain` on `device` must fail with `msg`.
+    let fails = |device: &str, gain: &str, name: &str, msg: &str| {
+        let o = nrkit_sdr(&[
+            "capture",
+            "--device",
+            device,
+            "--freq",
+            "1e9",
+            "--rate",
+            "1e6",
+            "--gain",
+            gain,
+            "--samples",
+            "10",
+            "-o",
+            path(&d.path().join(name)),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{device}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(msg), "{device}: {err}");
+    };
+    fails(
         &dev("fail_open=1"),
-        "--freq",
-        "1e9",
-        "--rate",
-        "1e6",
-        "--gain",
         "0",
-        "--samples",
-        "10",
-        "-o",
-        path(&d.path().join("x.sigmf-meta")),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("fail_open=1 injected"));
-
-    let o = nrkit_sdr(&[
-        "capture",
-        "--device",
+        "x.sigmf-meta",
+        "fail_open=1 injected",
+    );
+    fails(
         "driver=nosuch",
-        "--freq",
-        "1e9",
-        "--rate",
-        "1e6",
-        "--gain",
         "0",
-        "--samples",
-        "10",
-        "-o",
-        path(&d.path().join("y.sigmf-meta")),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no SDR device matches"));
-
-    let o = nrkit_sdr(&[
-        "capture",
-        "--device",
-        &dev(""),
-        "--freq",
-        "1e9",
-        "--rate",
-        "1e6",
-        "--gain",
-        "90",
-        "--samples",
-        "10",
-        "-o",
-        path(&d.path().join("z.sigmf-meta")),
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("range is 0 … 60 dB"));
+        "y.sigmf-meta",
+        "no SDR device matches",
+    );
+    fails(&dev(""), "90", "z.sigmf-meta", "range is 0 … 60 dB");
 }
 
 #[test]

@@ -227,6 +227,17 @@ pub struct Applied {
     pub antenna: Option<String>,
 }
 
+/// `Unsupported` unless `item` is in the device's `list` of `what`.
+fn listed(what: &str, item: &str, list: &[String]) -> Result<(), SdrError> {
+    if list.iter().any(|s| s == item) {
+        Ok(())
+    } else {
+        Err(SdrError::Unsupported {
+            text: format!("{what} {item} (available: {})", list.join(", ")),
+        })
+    }
+}
+
 /// An open SoapySDR device.
 #[derive(Clone)]
 pub struct Device {
@@ -318,11 +329,7 @@ impl Device {
     /// Selects the clock (reference) source, e.g. `internal`, `external`, `gpsdo`.
     pub fn set_clock_source(&self, src: &str) -> Result<(), SdrError> {
         let list = self.dev.list_clock_sources().unwrap_or_default();
-        if !list.iter().any(|s| s == src) {
-            return Err(SdrError::Unsupported {
-                text: format!("clock source {src} (available: {})", list.join(", ")),
-            });
-        }
+        listed("clock source", src, &list)?;
         self.dev
             .set_clock_source(src)
             .map_err(config_err(format!("clock source {src}")))
@@ -331,11 +338,7 @@ impl Device {
     /// Selects the time source, e.g. `internal`, `external`, `gpsdo`.
     pub fn set_time_source(&self, src: &str) -> Result<(), SdrError> {
         let list = self.dev.list_time_sources().unwrap_or_default();
-        if !list.iter().any(|s| s == src) {
-            return Err(SdrError::Unsupported {
-                text: format!("time source {src} (available: {})", list.join(", ")),
-            });
-        }
+        listed("time source", src, &list)?;
         self.dev
             .set_time_source(src)
             .map_err(config_err(format!("time source {src}")))
