@@ -532,7 +532,7 @@ pub fn run(
         }
     }
     if want("search_blind") {
-        use nrkit_phy::search::{CellSearcher, SearchConfig};
+        use nrkit_phy::search::{scan_candidates, CellSearcher, SearchConfig};
         use nrkit_phy::ssb::{raster, SsbCase, SsbGenerator, SsbTxConfig};
         // A 100 MHz capture: 20 ms at 122.88 Msps around 3.5 GHz, one cell on GSCN 7850
         // (+5.44 MHz), blind scan of every GSCN in the band for 15 and 30 kHz plus the
@@ -546,15 +546,7 @@ pub fn run(
         for &isa in &opts.isas {
             progress(&format!("search_blind/{isa}"));
             let mut engine = FftEngine::new(isa)?;
-            let mut cands = Vec::new();
-            for scs in [30u32, 15] {
-                let scs_hz = f64::from(scs) * 1e3;
-                let half = 0.5 * fs - 120.0 * scs_hz - scs_hz;
-                cands.push((0.0, scs));
-                for (_, f) in raster::gscns_between(fc - half, fc + half) {
-                    cands.push((f - fc, scs));
-                }
-            }
+            let cands = scan_candidates(fs, Some(fc), None, &[30, 15], None);
             let mut found = 0;
             let t0 = Instant::now();
             let mut runs = 0u32;
@@ -562,8 +554,11 @@ pub fn run(
                 use rayon::prelude::*;
                 let mut searchers: Vec<CellSearcher> = cands
                     .iter()
-                    .map(|&(off, scs)| {
-                        CellSearcher::new(SearchConfig::new(fs, off, scs), &mut engine)
+                    .map(|c| {
+                        CellSearcher::new(
+                            SearchConfig::new(fs, c.offset_hz, c.scs_khz),
+                            &mut engine,
+                        )
                     })
                     .collect::<Result<_, _>>()?;
                 found = 0;

@@ -508,32 +508,17 @@ struct Cell {
 
 type Cells = Vec<Cell>;
 
-/// A frequency and spacing to search at.
-#[derive(Clone, Copy)]
-struct Candidate {
-    /// SS_REF (absolute when the centre is known, else relative to it).
-    freq: f64,
-    /// SS_REF minus the recording's centre.
-    offset: f64,
-    scs: u32,
-    /// On the sync raster (GSCN): the reported SSB frequency is the raster point; otherwise
-    /// the candidate plus the measured CFO.
-    on_raster: bool,
-}
+use nrkit::phy::search::SearchCandidate as Candidate;
 
-/// The spacings asked for, or the defaults of the frequency range (FR1: 30 and 15 kHz, FR2:
-/// 120 and 240 kHz).
+/// The spacings asked for (`--scs-ssb`), or the defaults of the frequency range.
 fn spacings(scs_ssb: &Option<String>, freq: Option<f64>) -> Vec<u32> {
     match scs_ssb {
         Some(s) => vec![s.parse().expect("validated by clap")],
-        None if freq.is_some_and(|f| f >= 24.25e9) => vec![120, 240],
-        None => vec![30, 15],
+        None => nrkit::phy::search::default_spacings(freq),
     }
 }
 
-/// The candidates of a search. With `ssb_freq`, that frequency; else, with a known centre,
-/// every GSCN (TS 38.104 §5.4.3.1) whose SSB fits in the recording's band, plus the centre
-/// itself; without a centre, a grid of offsets `2 × cfo_range` apart across the band.
+/// The candidates of `search` (see [`nrkit::phy::search::scan_candidates`]).
 fn candidates(
     fs: f64,
     center: Option<f64>,
@@ -541,58 +526,8 @@ fn candidates(
     scs_ssb: &Option<String>,
     cfo_range: Option<f64>,
 ) -> Vec<Candidate> {
-    let fc = center.unwrap_or(0.0);
-    let mut out = Vec::new();
-    for scs in spacings(scs_ssb, center.or(ssb_freq)) {
-        let scs_hz = f64::from(scs) * 1e3;
-        if let Some(f) = ssb_freq {
-            out.push(Candidate {
-                freq: f,
-                offset: f - fc,
-                scs,
-                on_raster: true,
-            });
-            continue;
-        }
-        // The SSB (240 subcarriers) plus the CFO range must fit inside the band; the centre
-        // is always tried.
-        let cfo = cfo_range.unwrap_or(scs_hz);
-        let half = (0.5 * fs - 120.0 * scs_hz - cfo).max(0.0);
-        match center {
-            Some(fc) => {
-                out.push(Candidate {
-                    freq: fc,
-                    offset: 0.0,
-                    scs,
-                    on_raster: false,
-                });
-                for (_, f) in nrkit::phy::ssb::raster::gscns_between(fc - half, fc + half) {
-                    if (f - fc).abs() > 1.0 {
-                        out.push(Candidate {
-                            freq: f,
-                            offset: f - fc,
-                            scs,
-                            on_raster: true,
-                        });
-                    }
-                }
-            }
-            None => {
-                let step = 2.0 * cfo;
-                let k = (half / step).floor() as i64;
-                for i in -k..=k {
-                    let off = i as f64 * step;
-                    out.push(Candidate {
-                        freq: off,
-                        offset: off,
-                        scs,
-                        on_raster: false,
-                    });
-                }
-            }
-        }
-    }
-    out
+    let spacings = spacings(scs_ssb, center.or(ssb_freq));
+    nrkit::phy::search::scan_candidates(fs, center, ssb_freq, &spacings, cfo_range)
 }
 
 /// One cell searcher per candidate.
@@ -605,7 +540,7 @@ fn make_searchers(
     use nrkit::phy::search::{CellSearcher, SearchConfig};
     let mut searchers = Vec::new();
     for c in cands {
-        let mut cfg = SearchConfig::new(fs, c.offset, c.scs);
+        let mut cfg = SearchConfig::new(fs, c.offset_hz, c.scs_khz);
         if let Some(r) = cfo_range {
             cfg.cfo_range_hz = r;
         }
@@ -647,8 +582,8 @@ fn group_cells(found: Vec<(Candidate, nrkit::phy::search::SsbDetection)>) -> Cel
     type Seen = Vec<(Candidate, Vec<nrkit::phy::search::SsbDetection>)>;
     let mut by: BTreeMap<(u16, u32), Seen> = BTreeMap::new();
     for (c, d) in found {
-        let e = by.entry((d.pci.value(), c.scs)).or_default();
-        match e.iter_mut().find(|x| x.0.freq == c.freq) {
+        let e = by.entry((d.pci.value(), c.scs_khz)).or_default();
+        match e.iter_mut().find(|x| x.0.freq_hz == c.freq_hz) {
             Some(x) => x.1.push(d),
             None => e.push((c, vec![d])),
         }
@@ -668,11 +603,11 @@ fn group_cells(found: Vec<(Candidate, nrkit::phy::search::SsbDetection)>) -> Cel
             let (c, mut ssbs) = groups.swap_remove(0);
             ssbs.sort_by_key(|d| d.sample_offset);
             let ssb_freq = if c.on_raster {
-                c.freq
+                c.freq_hz
             } else {
                 let mut cfo: Vec<f64> = ssbs.iter().map(|d| d.cfo_hz).collect();
                 cfo.sort_by(f64::total_cmp);
-                c.freq + (cfo[cfo.len() / 2] / 100.0).round() * 100.0
+                c.freq_hz + (cfo[cfo.len() / 2] / 100.0).round() * 100.0
             };
             Cell {
                 pci,

@@ -564,8 +564,8 @@ impl SearchSink {
                 println!(
                     "PCI {} near {} ({} kHz): SSB {} half-frame {} SFN {} at sample {}, CFO {:.1} Hz, SNR {:.1} dB",
                     d.pci.value(),
-                    fmt_hz(c.freq),
-                    c.scs,
+                    fmt_hz(c.freq_hz),
+                    c.scs_khz,
                     d.ssb_index,
                     d.half_frame,
                     d.mib.sfn,
