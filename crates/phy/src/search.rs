@@ -856,8 +856,13 @@ mod tests {
         let c = scan_candidates(30.72e6, Some(3.5e9), None, &[30], None);
         assert_eq!(c.len(), 1 + 16);
         assert_eq!((c[0].offset_hz, c[0].on_raster), (0.0, false));
-        assert!(c[1..].iter().all(|x| x.on_raster && x.offset_hz.abs() <= 11.73e6));
-        assert_eq!(crate::ssb::raster::freq_to_gscn(c[1].freq_hz), Some(7499 + 340));
+        assert!(c[1..]
+            .iter()
+            .all(|x| x.on_raster && x.offset_hz.abs() <= 11.73e6));
+        assert_eq!(
+            crate::ssb::raster::freq_to_gscn(c[1].freq_hz),
+            Some(7499 + 340)
+        );
         // A given frequency is the only candidate per spacing.
         let c = scan_candidates(30.72e6, Some(3.5e9), Some(3.51e9), &[30, 15], None);
         assert_eq!(c.len(), 2);
@@ -865,7 +870,9 @@ mod tests {
         // No centre: offsets 2 × 30 kHz apart, symmetric around 0.
         let c = scan_candidates(15.36e6, None, None, &[30], None);
         assert_eq!(c.len() % 2, 1);
-        assert!(c.windows(2).all(|w| (w[1].offset_hz - w[0].offset_hz - 60e3).abs() < 1e-6));
+        assert!(c
+            .windows(2)
+            .all(|w| (w[1].offset_hz - w[0].offset_hz - 60e3).abs() < 1e-6));
         assert_eq!(c[c.len() / 2].offset_hz, 0.0);
         assert_eq!(default_spacings(Some(28e9)), vec![120, 240]);
         assert_eq!(default_spacings(None), vec![30, 15]);

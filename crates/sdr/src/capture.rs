@@ -248,24 +248,10 @@ where
     let (free_tx, free_rx) = mpsc::channel::<Vec<R::Sample>>();
     // Buffers are allocated on demand up to `nblocks`, then recycled.
     let mut stats = CaptureStats::default();
-    let writer_stop = AtomicBool::new(false);
+    // A writer that fails drops its ends of both channels, which stops the reader.
     let (reader_result, write_result) = std::thread::scope(|scope| {
-        let reader = scope.spawn(|| {
-            read_loop(
-                src,
-                opts,
-                block,
-                nblocks,
-                stop,
-                &writer_stop,
-                data_tx,
-                free_rx,
-            )
-        });
+        let reader = scope.spawn(|| read_loop(src, opts, block, nblocks, stop, data_tx, free_rx));
         let w = write_loop(sink, opts, data_rx, free_tx, &mut stats);
-        if w.is_err() {
-            writer_stop.store(true, Ordering::Relaxed);
-        }
         (reader.join(), w)
     });
     let rr = reader_result.map_err(|_| SdrError::Driver {
@@ -279,14 +265,12 @@ where
     Ok((stats, rr.error))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn read_loop<R: RxSource>(
     src: &mut R,
     opts: &CaptureOptions,
     block: usize,
     nblocks: usize,
     stop: &AtomicBool,
-    writer_failed: &AtomicBool,
     data_tx: SyncSender<Msg<R::Sample>>,
     free_rx: Receiver<Vec<R::Sample>>,
 ) -> ReaderResult {
@@ -305,7 +289,7 @@ fn read_loop<R: RxSource>(
     let mut overflow_pending = false;
     let mut last_data = Instant::now();
     loop {
-        if stop.load(Ordering::Relaxed) || writer_failed.load(Ordering::Relaxed) {
+        if stop.load(Ordering::Relaxed) {
             break;
         }
         let want = match opts.samples {

@@ -181,8 +181,7 @@ fn write_blocks<T: TxSink>(
             (&buf[..len], len)
         };
         while k < n {
-            let end = last;
-            match sink.write(&data[k..n], at, end, opts.write_timeout_us) {
+            match sink.write(&data[k..n], at, last, opts.write_timeout_us) {
                 Ok(0) => {
                     return Err(SdrError::Timeout {
                         text: "the device took no samples".into(),

@@ -77,7 +77,7 @@ struct LbStream {
 class Loopback : public SoapySDR::Device {
   public:
     explicit Loopback(const SoapySDR::Kwargs &args)
-        : args_(args), serial_(args.count("serial") ? args.at("serial") : "0") {
+        : serial_(args.count("serial") ? args.at("serial") : "0") {
         if (arg_ll(args, "fail_open", 0) != 0)
             throw std::runtime_error("loopback: open refused (fail_open=1 injected)");
         nchan_ = (size_t)arg_ll(args, "channels", 1);
@@ -224,9 +224,7 @@ class Loopback : public SoapySDR::Device {
                 long long buf = buffer_samples();
                 if (now - rx_pos_ > buf) {
                     // The reader fell behind: the device buffer overflowed; the backlog is lost.
-                    long long lost = now - rx_pos_;
                     rx_pos_ = now;
-                    lost_total_ += lost;
                     flags |= SOAPY_SDR_HAS_TIME;
                     timeNs = nanos(rx_pos_);
                     trim_locked();
@@ -282,7 +280,6 @@ class Loopback : public SoapySDR::Device {
             if (rx_delivered_since_ovf_ >= ovf_every_) {
                 rx_delivered_since_ovf_ = 0;
                 rx_pos_ += ovf_drop_;
-                lost_total_ += ovf_drop_;
                 if (!pace_) vclock_ = std::max(vclock_, rx_pos_);
                 pending_overflow_ = true;
             }
@@ -578,7 +575,6 @@ class Loopback : public SoapySDR::Device {
         if (us > 0) std::this_thread::sleep_for(std::chrono::microseconds(us));
     }
 
-    SoapySDR::Kwargs args_;
     std::string serial_;
     size_t nchan_ = 1;
     size_t mtu_ = 8192;
@@ -599,7 +595,7 @@ class Loopback : public SoapySDR::Device {
     std::vector<Channel> chans_;
     bool rx_active_ = false, tx_active_ = false, tx_in_burst_ = false, tx_armed_ = false;
     long long rx_pos_ = 0, tx_next_ = 0;
-    long long rx_total_ = 0, tx_total_ = 0, lost_total_ = 0;
+    long long rx_total_ = 0, tx_total_ = 0;
     long long rx_delivered_since_ovf_ = 0, read_calls_ = 0, unf_count_ = 0;
     bool pending_overflow_ = false, disconnected_ = false;
     std::deque<std::pair<int, long long>> status_;
