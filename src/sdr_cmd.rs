@@ -30,7 +30,7 @@ pub struct DevicesArgs {
     json: bool,
 }
 
-/// Device options shared by tx, capture and live search.
+/// Device options shared by tx, capture and live search (ignored when searching a file).
 #[derive(Args, Clone)]
 pub struct DeviceOpts {
     /// Channel index.
@@ -162,6 +162,8 @@ pub struct LiveArgs {
     /// Seconds to search (live search; default until Ctrl-C).
     #[arg(long, requires = "device")]
     pub duration: Option<f64>,
+    #[command(flatten)]
+    pub dev: DeviceOpts,
 }
 
 /// Ctrl-C and SIGTERM set the flag (a second one exits at once).
@@ -606,15 +608,8 @@ pub fn live_search(a: &crate::SearchArgs, isa: Isa) -> Result<()> {
         .ok_or_else(|| anyhow!("live search needs --freq HZ (the centre frequency)"))?;
     let rate = l.rate.unwrap_or(30.72e6);
     let gain = parse_gain(l.gain.as_deref().unwrap_or("agc"))?;
-    let opts_dev = DeviceOpts {
-        channel: 0,
-        antenna: None,
-        bandwidth: None,
-        clock_source: None,
-        time_source: None,
-    };
-    let dev = open_device(args, &opts_dev)?;
-    let applied = configure(&dev, Direction::Rx, &opts_dev, rate, freq, gain)?;
+    let dev = open_device(args, &l.dev)?;
+    let applied = configure(&dev, Direction::Rx, &l.dev, rate, freq, gain)?;
     let mut engine = FftEngine::new(isa)?;
     let cands = candidates(
         applied.sample_rate,
@@ -651,7 +646,7 @@ pub fn live_search(a: &crate::SearchArgs, isa: Isa) -> Result<()> {
         );
     }
     let stop = stop_flag();
-    let mut rx = dev.rx_cf32(0)?;
+    let mut rx = dev.rx_cf32(l.dev.channel)?;
     let (st, dev_err) = sdr::capture(&mut rx, &mut sink, &opts, &stop)?;
     push_all(&mut sink.searchers, None, &mut sink.found)?;
     if let Some(e) = sink.error.take() {

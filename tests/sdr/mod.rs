@@ -376,7 +376,8 @@ fn live_search_decodes_the_cell() {
     let d = tempfile::tempdir().unwrap();
     let ssb = generate(d.path());
     let data = ssb.with_extension("sigmf-data");
-    let args = dev(&format!("rx_file={}", data.display()));
+    // On the second channel of a two-channel device, with the device options of tx/capture.
+    let args = dev(&format!("channels=2,rx_file={}", data.display()));
     let v = stdout_json(&nrkit_sdr(&[
         "search",
         "--device",
@@ -389,10 +390,27 @@ fn live_search_decodes_the_cell() {
         "0.03",
         "--scs-ssb",
         "30",
+        "--channel",
+        "1",
+        "--antenna",
+        "LOOP",
         "--json",
     ]));
     check_cell(&v);
     assert_eq!(v["capture"]["samples_lost"], 0);
+    let o = nrkit_sdr(&[
+        "search",
+        "--device",
+        &args,
+        "--freq",
+        "3.5e9",
+        "--duration",
+        "0.01",
+        "--channel",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("rx channel 2"));
     // And capture of the same source, searched from the file.
     let cap = d.path().join("live.sigmf-meta");
     let o = nrkit_sdr(&[
