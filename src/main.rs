@@ -313,7 +313,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evm(a) => evm_cmd(a, isa),
         Command::Search(a) => search_cmd(a, isa),
         Command::Devices(a) => sdr_cmd::devices(a),
-        Command::Tx(a) => sdr_cmd::tx(a, isa),
+        Command::Tx(a) => sdr_cmd::tx(a),
         Command::Capture(a) => sdr_cmd::capture(a),
     }
 }

@@ -299,7 +299,7 @@ fn load_waveform(path: &std::path::Path, rate: Option<f64>) -> Result<(Vec<C32>,
     Ok((wave, out_rate))
 }
 
-pub fn tx(a: TxArgs, _isa: Isa) -> Result<()> {
+pub fn tx(a: TxArgs) -> Result<()> {
     let (wave, rate) = load_waveform(&a.input, a.rate)?;
     let dev = open_device(&a.device, &a.dev)?;
     let applied = configure(&dev, Direction::Tx, &a.dev, rate, a.freq, Gain::Db(a.gain))?;

@@ -80,6 +80,31 @@ fn check_cell(v: &serde_json::Value) {
     assert!(idx.contains(&0) && idx.contains(&5), "{v}");
 }
 
+/// `nrkit search` decodes the cell in `cap` at exactly the sample offsets the generator
+/// annotated in `gen` (the loopback is sample exact).
+fn search_matches_generator(cap: &Path, gen: &Recording) {
+    let v = stdout_json(&nrkit_sdr(&[
+        "search",
+        "--json",
+        "--scs-ssb",
+        "30",
+        path(cap),
+    ]));
+    check_cell(&v);
+    let starts: Vec<u64> = gen
+        .meta
+        .annotations
+        .iter()
+        .map(|a| a.sample_start)
+        .collect();
+    for s in v["cells"][0]["ssbs"].as_array().unwrap() {
+        assert!(
+            starts.contains(&s["sample_offset"].as_u64().unwrap()),
+            "{s}"
+        );
+    }
+}
+
 #[test]
 fn devices_lists_the_loopback() {
     let v = stdout_json(&nrkit_sdr(&[
@@ -143,27 +168,7 @@ fn generate_tx_loopback_capture_search() {
         (wave.len() as u64, 0)
     );
     sink.finish().unwrap();
-    let v = stdout_json(&nrkit_sdr(&[
-        "search",
-        "--json",
-        "--scs-ssb",
-        "30",
-        path(&cap),
-    ]));
-    check_cell(&v);
-    // The loop is sample exact: SSB offsets equal the generator's annotations.
-    let gen_starts: Vec<u64> = rec
-        .meta
-        .annotations
-        .iter()
-        .map(|a| a.sample_start)
-        .collect();
-    for s in v["cells"][0]["ssbs"].as_array().unwrap() {
-        assert!(
-            gen_starts.contains(&s["sample_offset"].as_u64().unwrap()),
-            "{s}"
-        );
-    }
+    search_matches_generator(&cap, &rec);
 }
 
 #[test]
@@ -517,24 +522,5 @@ fn cli_generate_then_capture_with_tx_then_search() {
     assert_eq!(v["tx"]["samples_sent"], rec.samples);
     assert_eq!(v["tx"]["underflows"], 0);
     assert_eq!(v["samples_lost"], 0);
-    let s = stdout_json(&nrkit_sdr(&[
-        "search",
-        "--json",
-        "--scs-ssb",
-        "30",
-        path(&cap),
-    ]));
-    check_cell(&s);
-    let gen_starts: Vec<u64> = rec
-        .meta
-        .annotations
-        .iter()
-        .map(|a| a.sample_start)
-        .collect();
-    for x in s["cells"][0]["ssbs"].as_array().unwrap() {
-        assert!(
-            gen_starts.contains(&x["sample_offset"].as_u64().unwrap()),
-            "{x}"
-        );
-    }
+    search_matches_generator(&cap, &rec);
 }
