@@ -32,5 +32,5 @@ need_rust() {
 
 # Debian packages the build needs: SoapySDR (nrkit-sdr links it; the loopback test module
 # is C++ built against it). --no-install-recommends keeps hardware modules out: they probe
-# the network on every enumerate.
-DEB_PACKAGES=(ca-certificates libsoapysdr-dev soapysdr-tools pkg-config g++)
+# the network on every enumerate. fonts-dejavu-core: the text of `nrkit sensitivity`'s chart.
+DEB_PACKAGES=(ca-certificates libsoapysdr-dev soapysdr-tools pkg-config g++ fonts-dejavu-core)

@@ -13,4 +13,5 @@ pub use nrkit_phy as phy;
 pub use nrkit_sdr as sdr;
 
 pub mod bench;
+pub mod sensitivity;
 pub mod testwave;

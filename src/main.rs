@@ -53,6 +53,45 @@ enum Command {
     Tx(sdr_cmd::TxArgs),
     /// Capture from an SDR to SigMF without losing a sample silently.
     Capture(sdr_cmd::CaptureArgs),
+    /// Measure the cell search's MIB success rate against SNR (CSV + PNG report).
+    Sensitivity(SensitivityArgs),
+}
+
+#[derive(Args)]
+struct SensitivityArgs {
+    /// Lowest SNR per RE, dB.
+    #[arg(long, default_value_t = -10.0, allow_negative_numbers = true)]
+    snr_min: f64,
+    /// Highest SNR per RE, dB.
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
+    snr_max: f64,
+    /// SNR step, dB.
+    #[arg(long, default_value_t = 1.0)]
+    snr_step: f64,
+    /// Recordings per SNR point.
+    #[arg(long, default_value_t = 200)]
+    trials: usize,
+    /// Noise-only recordings (false-alarm check).
+    #[arg(long, default_value_t = 1000)]
+    noise_trials: usize,
+    /// Sample rate of the recordings, Hz.
+    #[arg(long, default_value_t = 30.72e6)]
+    sample_rate: f64,
+    /// Seed of the random PCIs, MIBs, offsets and noise.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Directory for sensitivity.csv and sensitivity.png.
+    #[arg(long, default_value = "docs")]
+    out_dir: PathBuf,
+    /// TrueType font for the chart's text.
+    #[arg(
+        long,
+        default_value = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    )]
+    font: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Options shared by commands that read a recording.
@@ -315,7 +354,58 @@ fn run(cli: Cli) -> Result<()> {
         Command::Devices(a) => sdr_cmd::devices(a),
         Command::Tx(a) => sdr_cmd::tx(a),
         Command::Capture(a) => sdr_cmd::capture(a),
+        Command::Sensitivity(a) => sensitivity_cmd(a, isa),
     }
+}
+
+fn sensitivity_cmd(a: SensitivityArgs, isa: Isa) -> Result<()> {
+    use nrkit::sensitivity::{plot_png, run, write_csv, SensitivityOptions};
+    if !(a.snr_step.is_finite() && a.snr_step > 0.0) {
+        bail!("--snr-step {}: must be > 0 dB", a.snr_step);
+    }
+    if !(a.snr_min.is_finite() && a.snr_max.is_finite() && a.snr_max >= a.snr_min) {
+        bail!(
+            "--snr-min {} --snr-max {}: need finite values with min <= max",
+            a.snr_min,
+            a.snr_max
+        );
+    }
+    let n = ((a.snr_max - a.snr_min) / a.snr_step + 1e-9).floor() as usize + 1;
+    if n > 1000 {
+        bail!("{n} SNR points: use a larger --snr-step");
+    }
+    if !a.font.is_file() {
+        bail!(
+            "font {} not found (Debian: apt-get install fonts-dejavu-core, or pass --font PATH)",
+            a.font.display()
+        );
+    }
+    std::fs::create_dir_all(&a.out_dir)
+        .with_context(|| format!("creating {}", a.out_dir.display()))?;
+    let o = SensitivityOptions {
+        snrs_db: (0..n).map(|i| a.snr_min + i as f64 * a.snr_step).collect(),
+        trials: a.trials,
+        noise_trials: a.noise_trials,
+        sample_rate: a.sample_rate,
+        seed: a.seed,
+        isa,
+    };
+    let quiet = a.json;
+    let rep = run(&o, &|line: &str| {
+        if !quiet {
+            println!("{line}");
+        }
+    })?;
+    let csv = a.out_dir.join("sensitivity.csv");
+    let png = a.out_dir.join("sensitivity.png");
+    write_csv(&rep, &csv)?;
+    plot_png(&rep, &png, &a.font)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&rep)?);
+    } else {
+        println!("wrote {} and {}", csv.display(), png.display());
+    }
+    Ok(())
 }
 
 fn open(a: &InputArgs) -> Result<Recording> {

@@ -445,3 +445,70 @@ fn blind_search_over_the_sync_raster_and_the_offset_grid() {
         "{v}"
     );
 }
+
+#[test]
+fn sensitivity_report_writes_csv_png_and_json() {
+    let d = tempfile::tempdir().unwrap();
+    let o = nrkit(&[
+        "sensitivity",
+        "--snr-min",
+        "-12",
+        "--snr-max",
+        "0",
+        "--snr-step",
+        "12",
+        "--trials",
+        "4",
+        "--noise-trials",
+        "3",
+        "--sample-rate",
+        "15.36e6",
+        "--out-dir",
+        path(d.path()),
+        "--json",
+    ]);
+    let j = stdout_json(&o);
+    let pts = j["points"].as_array().unwrap();
+    assert_eq!(pts.len(), 2);
+    assert_eq!(pts[0]["snr_db"], -12.0);
+    // Below the PSS detection limit nothing decodes; at 0 dB every recording does.
+    assert!(pts[0]["mib_success"].as_f64().unwrap() < 0.5, "{j}");
+    assert_eq!(pts[1]["mib_success"], 1.0, "{j}");
+    assert_eq!(pts[1]["ssbs_per_recording"], 8.0, "{j}");
+    assert_eq!(
+        (
+            j["noise_recordings"].as_u64(),
+            j["noise_false_cells"].as_u64()
+        ),
+        (Some(3), Some(0))
+    );
+    let csv = std::fs::read_to_string(d.path().join("sensitivity.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "snr_db,trials,mib_success,mib_success_single,ssbs_per_recording,false_cells"
+    );
+    assert!(lines[2].starts_with("0,4,1.0000,1.0000,8.000,0"), "{csv}");
+    assert!(lines[3].starts_with("# noise only: 0 of 3"), "{csv}");
+    let png = std::fs::read(d.path().join("sensitivity.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // Bad parameters exit 2 with the reason.
+    let o = nrkit(&[
+        "sensitivity",
+        "--snr-step",
+        "0",
+        "--out-dir",
+        path(d.path()),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--snr-step"));
+    let o = nrkit(&[
+        "sensitivity",
+        "--font",
+        "/nonexistent.ttf",
+        "--out-dir",
+        path(d.path()),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("fonts-dejavu-core"));
+}

@@ -44,6 +44,9 @@ const BLOCK: usize = 2048;
 const BURST_SPAN_S: f64 = 4.0e-3;
 /// Minimum coherent DMRS energy fraction for a candidate to be decoded.
 const DMRS_GATE: f32 = 0.07;
+/// SSS hypotheses whose correlation energy is at least this fraction of the best one's are
+/// decoded too (a second cell of the same N_ID2 at the same timing, up to ~8 dB weaker).
+const SSS_RIVAL: f32 = 0.15;
 
 /// Search parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +63,8 @@ pub struct SearchConfig {
     pub pss_threshold: f32,
     /// Polar list size.
     pub list: usize,
+    /// Soft-combine the PBCH of SSBs of one burst that fail alone (default on).
+    pub soft_combining: bool,
 }
 
 impl SearchConfig {
@@ -72,6 +77,7 @@ impl SearchConfig {
             cfo_range_hz: f64::from(scs_ssb_khz) * 1e3,
             pss_threshold: 0.045,
             list: 8,
+            soft_combining: true,
         }
     }
 }
@@ -442,7 +448,7 @@ impl CellSearcher {
         for (p, nid2) in cands {
             let h = self.best_hypothesis(p, nid2);
             if let Some(d) = self.candidate(p, h)? {
-                found.push(d);
+                found.extend(d);
             }
         }
         if !self.pending.is_empty() {
@@ -542,7 +548,7 @@ impl CellSearcher {
     }
 
     #[inline(never)]
-    fn candidate(&mut self, p: u64, hyp: usize) -> Result<Option<SsbDetection>, Error> {
+    fn candidate(&mut self, p: u64, hyp: usize) -> Result<Option<Vec<SsbDetection>>, Error> {
         let (nid2, coarse) = (self.templates[hyp].0, self.templates[hyp].1);
         // Fine CFO from the two halves of the PSS correlation (under the coarse CFO).
         let t = &self.time_templates[hyp];
@@ -590,16 +596,43 @@ impl CellSearcher {
         let z: Vec<C32> = (0..SYNC_LEN)
             .map(|n| y(SYNC_K0 + n, 2) * g0.conj() * nominal[SYNC_K0 + n])
             .collect();
-        let mut best = (0f32, 0u16);
-        for n1 in 0..336u16 {
-            let pci = 3 * n1 + u16::from(nid2);
-            let d = &self.sss_all[usize::from(pci)];
-            let s: C32 = z.iter().zip(d).map(|(a, &b)| a * f32::from(b)).sum();
-            if s.norm_sqr() > best.0 {
-                best = (s.norm_sqr(), pci);
+        let mut scores: Vec<(f32, u16)> = (0..336u16)
+            .map(|n1| {
+                let pci = 3 * n1 + u16::from(nid2);
+                let d = &self.sss_all[usize::from(pci)];
+                let s: C32 = z.iter().zip(d).map(|(a, &b)| a * f32::from(b)).sum();
+                (s.norm_sqr(), pci)
+            })
+            .collect();
+        // Cells of one N_ID2 transmitting at the same time (a synchronized network) share
+        // this PSS peak: besides the best SSS, up to two more whose correlation energy is
+        // within SSS_RIVAL of it are decoded too (the PBCH CRC tells real from noise).
+        scores.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
+        let top = scores[0].0;
+        let mut out = None;
+        for &(sc, pci) in scores.iter().take(3) {
+            if sc < SSS_RIVAL * top {
+                break;
+            }
+            let d = self.decode_pci(p, Pci::new(pci)?, cfo, &grid)?;
+            if let Some(d) = d {
+                out.get_or_insert_with(Vec::new).push(d);
             }
         }
-        let pci = Pci::new(best.1)?;
+        Ok(out)
+    }
+
+    /// PBCH DMRS, channel estimate and BCH decoding of the SSB at working index `p` (PSS
+    /// useful part) for cell `pci`; `grid` holds its 240 subcarriers × 4 symbols after CFO
+    /// correction. A failed decode is kept for soft combining.
+    fn decode_pci(
+        &mut self,
+        p: u64,
+        pci: Pci,
+        cfo: f64,
+        grid: &[[C32; 4]],
+    ) -> Result<Option<SsbDetection>, Error> {
+        let y = |k: usize, l: usize| grid[k][l];
         let v = usize::from(pci.value() % 4);
         let (dmrs_pos, data_pos) = pbch_positions(v);
         // ī_SSB and the timing slope jointly from the DMRS: per-symbol coherent sums
@@ -692,7 +725,9 @@ impl CellSearcher {
         if let Some(mut d) = self.decode_members(one)? {
             return Ok(d.pop());
         }
-        self.pending.push(member);
+        if self.cfg.soft_combining {
+            self.pending.push(member);
+        }
         Ok(None)
     }
 

@@ -212,3 +212,54 @@ fn ssb_cut_at_the_stream_start_does_not_panic() {
         assert!(got.len() >= 7, "cut {cut}: {}", got.len());
     }
 }
+
+/// Two cells in one recording: `(pci, gain, delay)` each, same CFO, AWGN at 0 dB per RE
+/// relative to the stronger. Returns, per cell, how many of its 8 SSBs were reported with
+/// its own MIB (SFN included).
+fn two_cells(a: (u16, f32, usize), b: (u16, f32, usize)) -> Vec<usize> {
+    let fs = 15.36e6;
+    let mut sum: Vec<C32> = Vec::new();
+    let mut cfgs = Vec::new();
+    for (i, &(pci, gain, delay)) in [a, b].iter().enumerate() {
+        let mut cfg = SsbTxConfig::new(Pci::new(pci).unwrap(), SsbCase::C, 8, fs);
+        cfg.mib.sfn = 100 + 2 * i as u16;
+        cfg.mib.pdcch_config_sib1 = 17 * (i as u8 + 1);
+        let (x, _) = generate(&cfg, 2);
+        if sum.len() < x.len() + delay {
+            sum.resize(x.len() + delay, C32::default());
+        }
+        for (s, v) in sum[delay..].iter_mut().zip(&x) {
+            *s += v * gain;
+        }
+        cfgs.push(cfg);
+    }
+    let y = impair(&sum, fs, 30e3, 0, 2.1e3, 0.0, 99);
+    let got = search_samples(
+        SearchConfig::new(fs, 0.0, 30),
+        &y,
+        &mut FftEngine::detect(),
+    )
+    .unwrap();
+    assert!(
+        got.iter()
+            .all(|d| cfgs.iter().any(|c| c.pci == d.pci && c.mib == d.mib)),
+        "no other cell, no wrong MIB: {got:?}"
+    );
+    cfgs.iter()
+        .map(|c| got.iter().filter(|d| d.pci == c.pci).count())
+        .collect()
+}
+
+#[test]
+fn several_cells_in_one_recording() {
+    // Different N_ID2, same timing (a synchronized network), 3 dB apart.
+    assert_eq!(two_cells((10, 1.0, 0), (20, 0.7, 0)), vec![8, 8]);
+    // Same N_ID2, different timing.
+    assert_eq!(two_cells((3, 1.0, 0), (6, 0.8, 30_000)), vec![8, 8]);
+    // Same N_ID2 and the same timing: one PSS peak, two SSS; 3 dB apart every SSB of both,
+    // 6 dB apart (the weaker at −7.8 dB SINR under the stronger's PBCH and the noise) the
+    // weaker's MIB from most of its SSBs.
+    assert_eq!(two_cells((3, 1.0, 0), (6, 0.7, 0)), vec![8, 8]);
+    let n = two_cells((501, 1.0, 0), (999, 0.5, 0));
+    assert!(n[0] == 8 && n[1] >= 6, "{n:?}");
+}
