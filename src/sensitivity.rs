@@ -157,7 +157,7 @@ fn trial(o: &SensitivityOptions, snr_db: f64, point: usize, t: usize) -> Result<
 
 fn noise_trial(o: &SensitivityOptions, t: usize) -> Result<bool> {
     let fs = o.sample_rate;
-    let mut r = rng::stream(o.seed ^ 0x6e6f_6973_65, t as u64);
+    let mut r = rng::stream(o.seed ^ 0x006e_6f69_7365, t as u64);
     let y: Vec<C32> = (0..(0.02 * fs) as usize)
         .map(|_| rng::complex_normal(&mut r, 1.0))
         .collect();

@@ -234,12 +234,7 @@ fn two_cells(a: (u16, f32, usize), b: (u16, f32, usize)) -> Vec<usize> {
         cfgs.push(cfg);
     }
     let y = impair(&sum, fs, 30e3, 0, 2.1e3, 0.0, 99);
-    let got = search_samples(
-        SearchConfig::new(fs, 0.0, 30),
-        &y,
-        &mut FftEngine::detect(),
-    )
-    .unwrap();
+    let got = search_samples(SearchConfig::new(fs, 0.0, 30), &y, &mut FftEngine::detect()).unwrap();
     assert!(
         got.iter()
             .all(|d| cfgs.iter().any(|c| c.pci == d.pci && c.mib == d.mib)),
