@@ -33,6 +33,7 @@ pub const KERNELS: &[&str] = &[
     "polar_decode",
     "search",
     "search_blind",
+    "search_blind_separate",
     "capture",
 ];
 
@@ -531,8 +532,14 @@ pub fn run(
             ));
         }
     }
-    if want("search_blind") {
-        use nrkit_phy::search::{scan_candidates, CellSearcher, SearchConfig};
+    // search_blind_separate (only when named: ~2 s per run) is the same scan with one mixer
+    // and resampler per candidate, the reference for the shared front end.
+    let separate = opts.kernels.iter().any(|k| k == "search_blind_separate");
+    for name in ["search_blind", "search_blind_separate"] {
+        if !(want(name) && (name == "search_blind" || separate)) {
+            continue;
+        }
+        use nrkit_phy::search::{scan_candidates, SearchBank};
         use nrkit_phy::ssb::{raster, SsbCase, SsbGenerator, SsbTxConfig};
         // A 100 MHz capture: 20 ms at 122.88 Msps around 3.5 GHz, one cell on GSCN 7850
         // (+5.44 MHz), blind scan of every GSCN in the band for 15 and 30 kHz plus the
@@ -544,42 +551,34 @@ pub fn run(
         cfg.ssb_offset_hz = raster::gscn_to_freq(7850)? - fc;
         let (wave, _) = SsbGenerator::generate(cfg, 2, &mut FftEngine::detect())?;
         for &isa in &opts.isas {
-            progress(&format!("search_blind/{isa}"));
+            progress(&format!("{name}/{isa}"));
             let mut engine = FftEngine::new(isa)?;
             let cands = scan_candidates(fs, Some(fc), None, &[30, 15], None);
             let mut found = 0;
             let t0 = Instant::now();
             let mut runs = 0u32;
+            let mut shared = false;
             while runs < 2 || t0.elapsed() < budget {
-                use rayon::prelude::*;
-                let mut searchers: Vec<CellSearcher> = cands
-                    .iter()
-                    .map(|c| {
-                        CellSearcher::new(
-                            SearchConfig::new(fs, c.offset_hz, c.scs_khz),
-                            &mut engine,
-                        )
-                    })
-                    .collect::<Result<_, _>>()?;
+                let mut bank = if name == "search_blind" {
+                    SearchBank::new(fs, &cands, None, &mut engine)?
+                } else {
+                    SearchBank::separate(fs, &cands, None, &mut engine)?
+                };
+                shared = bank.shared();
                 found = 0;
                 for chunk in wave.chunks(1 << 16) {
-                    found += searchers
-                        .par_iter_mut()
-                        .map(|s| s.push(black_box(chunk)).map(|d| d.len()).unwrap_or(0))
-                        .sum::<usize>();
+                    found += bank.push(black_box(chunk))?.len();
                 }
-                found += searchers
-                    .par_iter_mut()
-                    .map(|s| s.finish().map(|d| d.len()).unwrap_or(0))
-                    .sum::<usize>();
+                found += bank.finish()?.len();
                 runs += 1;
             }
             let ns = t0.elapsed().as_nanos() as f64 / f64::from(runs);
             out.push(result(
-                "search_blind",
+                name,
                 json!({"duration_ms": 20, "sample_rate": fs, "bandwidth_mhz": 100,
                        "candidates": cands.len(), "scs_ssb_khz": [30, 15],
                        "threads": rayon::current_num_threads(), "ssbs_decoded": found,
+                       "shared_front_end": shared,
                        "fraction_of_real_time": ns / 20e6}),
                 isa,
                 ns,

@@ -620,46 +620,29 @@ fn candidates(
     nrkit::phy::search::scan_candidates(fs, center, ssb_freq, &spacings, cfo_range)
 }
 
-/// One cell searcher per candidate.
+/// One cell searcher per candidate (sharing one front end in a blind scan).
 fn make_searchers(
     fs: f64,
     cands: &[Candidate],
     cfo_range: Option<f64>,
     engine: &mut FftEngine,
-) -> Result<Vec<(Candidate, nrkit::phy::search::CellSearcher)>> {
-    use nrkit::phy::search::{CellSearcher, SearchConfig};
-    let mut searchers = Vec::new();
-    for c in cands {
-        let mut cfg = SearchConfig::new(fs, c.offset_hz, c.scs_khz);
-        if let Some(r) = cfo_range {
-            cfg.cfo_range_hz = r;
-        }
-        searchers.push((*c, CellSearcher::new(cfg, engine)?));
-    }
-    Ok(searchers)
+) -> Result<nrkit::phy::search::SearchBank> {
+    Ok(nrkit::phy::search::SearchBank::new(
+        fs, cands, cfo_range, engine,
+    )?)
 }
 
-/// Pushes a chunk to every searcher (in parallel); detections are tagged with their
-/// candidate.
+/// Pushes a chunk (or, with `None`, the end of the stream) to every searcher (in
+/// parallel); detections are tagged with their candidate.
 fn push_all(
-    searchers: &mut [(Candidate, nrkit::phy::search::CellSearcher)],
+    bank: &mut nrkit::phy::search::SearchBank,
     x: Option<&[C32]>,
     found: &mut Vec<(Candidate, nrkit::phy::search::SsbDetection)>,
 ) -> Result<()> {
-    use rayon::prelude::*;
-    let results: Vec<_> = searchers
-        .par_iter_mut()
-        .map(|(c, s)| {
-            let r = match x {
-                Some(x) => s.push(x),
-                None => s.finish(),
-            };
-            r.map(|v| v.into_iter().map(|d| (*c, d)).collect::<Vec<_>>())
-        })
-        .collect();
-    for r in results {
-        found.extend(r?);
-    }
+    found.extend(match x {
+        Some(x) => bank.push(x)?,
+        None => bank.finish()?,
+    });
     Ok(())
 }
 

@@ -548,7 +548,7 @@ pub fn capture(a: CaptureArgs) -> Result<()> {
 /// Feeds a live stream to the cell searchers; lost samples (known from the timestamps) are
 /// replaced by zeros so sample offsets stay on the device's sample clock.
 struct SearchSink {
-    searchers: Vec<(Candidate, nrkit::phy::search::CellSearcher)>,
+    searchers: nrkit::phy::search::SearchBank,
     found: Vec<(Candidate, nrkit::phy::search::SsbDetection)>,
     /// Print each SSB as it is found (open-ended live search).
     stream_lines: bool,

@@ -29,7 +29,9 @@
 //!    summed and decoded together (≈ 10·log10(n) dB gain for n SSBs).
 
 use nrkit_core::{Error, Pci, C32};
-use nrkit_dsp::{Direction, Fft, FftEngine, Nco, Resampler, VectorKernels};
+use nrkit_dsp::{
+    Block, Direction, FcChannel, FcFrontEnd, Fft, FftEngine, Nco, Resampler, VectorKernels,
+};
 
 use crate::modulation::{Demapper, Modulation};
 use crate::ssb::mapping::{pbch_positions, Re, SYNC_K0};
@@ -153,6 +155,140 @@ pub fn scan_candidates(
     out
 }
 
+/// The working sample rate of a search for SSB spacing `scs_khz`: 384 · Δf.
+pub fn working_rate(scs_khz: u32) -> f64 {
+    N_W as f64 * f64::from(scs_khz) * 1e3
+}
+
+/// Fewest candidates for which [`SearchBank`] shares one front end (below, each searcher's
+/// own mixer and resampler are cheaper).
+const SHARED_MIN: usize = 4;
+
+/// Searchers for many candidates over one stream (a blind scan), run in parallel (rayon).
+///
+/// With at least four candidates and an input rate at or above the working rates, the input
+/// goes through one fast-convolution front end ([`FcFrontEnd`]: one forward FFT per block
+/// for all of them) and each searcher takes its channel with a small inverse FFT, instead
+/// of mixing and resampling the whole input once per candidate.
+#[derive(Debug)]
+pub struct SearchBank {
+    front: Option<FcFrontEnd>,
+    searchers: Vec<(SearchCandidate, CellSearcher)>,
+}
+
+impl SearchBank {
+    /// One searcher per candidate at input rate `sample_rate`, with the CFO range
+    /// `cfo_range` (default: one subcarrier spacing).
+    pub fn new(
+        sample_rate: f64,
+        cands: &[SearchCandidate],
+        cfo_range: Option<f64>,
+        engine: &mut FftEngine,
+    ) -> Result<Self, Error> {
+        Self::build(sample_rate, cands, cfo_range, true, engine)
+    }
+
+    /// Like [`SearchBank::new`] with every searcher on its own mixer and resampler (the
+    /// reference the shared front end is compared with).
+    pub fn separate(
+        sample_rate: f64,
+        cands: &[SearchCandidate],
+        cfo_range: Option<f64>,
+        engine: &mut FftEngine,
+    ) -> Result<Self, Error> {
+        Self::build(sample_rate, cands, cfo_range, false, engine)
+    }
+
+    fn build(
+        sample_rate: f64,
+        cands: &[SearchCandidate],
+        cfo_range: Option<f64>,
+        share: bool,
+        engine: &mut FftEngine,
+    ) -> Result<Self, Error> {
+        let config = |c: &SearchCandidate| {
+            let mut cfg = SearchConfig::new(sample_rate, c.offset_hz, c.scs_khz);
+            if let Some(r) = cfo_range {
+                cfg.cfo_range_hz = r;
+            }
+            cfg
+        };
+        let mut rates: Vec<f64> = cands.iter().map(|c| working_rate(c.scs_khz)).collect();
+        rates.sort_by(f64::total_cmp);
+        rates.dedup();
+        let front = if share && cands.len() >= SHARED_MIN {
+            FcFrontEnd::new(sample_rate, &rates, N_W, engine).ok()
+        } else {
+            None
+        };
+        let searchers = cands
+            .iter()
+            .map(|c| {
+                let s = match &front {
+                    Some(f) => CellSearcher::with_front_end(config(c), f, engine)?,
+                    None => CellSearcher::new(config(c), engine)?,
+                };
+                Ok((*c, s))
+            })
+            .collect::<Result<_, Error>>()?;
+        Ok(SearchBank { front, searchers })
+    }
+
+    /// Whether the candidates share a front end.
+    pub fn shared(&self) -> bool {
+        self.front.is_some()
+    }
+
+    /// Number of candidates.
+    pub fn len(&self) -> usize {
+        self.searchers.len()
+    }
+
+    /// Whether there is no candidate.
+    pub fn is_empty(&self) -> bool {
+        self.searchers.is_empty()
+    }
+
+    /// Feeds input; returns the SSBs decoded so far with their candidates.
+    pub fn push(&mut self, x: &[C32]) -> Result<Vec<(SearchCandidate, SsbDetection)>, Error> {
+        self.feed(Some(x))
+    }
+
+    /// Flushes the stream end; returns the last SSBs.
+    pub fn finish(&mut self) -> Result<Vec<(SearchCandidate, SsbDetection)>, Error> {
+        self.feed(None)
+    }
+
+    fn feed(&mut self, x: Option<&[C32]>) -> Result<Vec<(SearchCandidate, SsbDetection)>, Error> {
+        use rayon::prelude::*;
+        let blocks = match (&mut self.front, x) {
+            (Some(f), Some(x)) => Some(f.push(x)?.to_vec()),
+            (Some(f), None) => Some(f.finish()?.to_vec()),
+            (None, _) => None,
+        };
+        let results: Vec<Result<Vec<_>, Error>> = self
+            .searchers
+            .par_iter_mut()
+            .map(|(c, s)| {
+                let mut d = match (&blocks, x) {
+                    (Some(b), _) => s.push_blocks(b)?,
+                    (None, Some(x)) => s.push(x)?,
+                    (None, None) => Vec::new(),
+                };
+                if x.is_none() {
+                    d.extend(s.finish()?);
+                }
+                Ok(d.into_iter().map(|d| (*c, d)).collect())
+            })
+            .collect();
+        let mut out = Vec::new();
+        for r in results {
+            out.extend(r?);
+        }
+        Ok(out)
+    }
+}
+
 /// One decoded SSB.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SsbDetection {
@@ -191,14 +327,22 @@ struct Member {
     rsrp_dbfs: f64,
 }
 
+/// How input reaches a searcher's working rate.
+#[derive(Debug)]
+enum Front {
+    /// Its own mixer and polyphase resampler.
+    Own { nco: Nco, resampler: Resampler },
+    /// A channel of a shared fast-convolution front end ([`SearchBank`]).
+    Shared(FcChannel),
+}
+
 /// Streaming cell searcher.
 #[derive(Debug)]
 pub struct CellSearcher {
     cfg: SearchConfig,
     fs_w: f64,
     cp: usize,
-    nco: Nco,
-    resampler: Resampler,
+    front: Front,
     /// Working-rate samples, `buf[0]` at working index `base`.
     buf: Vec<C32>,
     base: u64,
@@ -242,8 +386,27 @@ fn bin(k_ssb: usize) -> usize {
 }
 
 impl CellSearcher {
-    /// Validates `cfg` and prepares templates and transforms.
+    /// Validates `cfg` and prepares templates and transforms; input goes through the
+    /// searcher's own mixer and resampler ([`CellSearcher::push`]).
     pub fn new(cfg: SearchConfig, engine: &mut FftEngine) -> Result<Self, Error> {
+        Self::build(cfg, engine, None)
+    }
+
+    /// A searcher fed by a channel of the shared front end `front` (built for the
+    /// [`working_rate`] of this spacing); input goes through [`CellSearcher::push_blocks`].
+    pub fn with_front_end(
+        cfg: SearchConfig,
+        front: &FcFrontEnd,
+        engine: &mut FftEngine,
+    ) -> Result<Self, Error> {
+        Self::build(cfg, engine, Some(front))
+    }
+
+    fn build(
+        cfg: SearchConfig,
+        engine: &mut FftEngine,
+        shared: Option<&FcFrontEnd>,
+    ) -> Result<Self, Error> {
         if ![15, 30, 120, 240].contains(&cfg.scs_ssb_khz) {
             return Err(Error::invalid(
                 "SSB subcarrier spacing",
@@ -281,8 +444,22 @@ impl CellSearcher {
         let fs_w = N_W as f64 * scs;
         // 20 taps per unit: the pass band must hold the SSB (±120·Δf = ±0.31·fs_w) and the
         // stop band start below fs_w − 120·Δf; a 48-tap filter would cost 2.4× more.
-        let resampler = Resampler::for_rates_with_taps(cfg.sample_rate, fs_w, 20)?;
-        let nco = Nco::new(-cfg.ssb_offset_hz, cfg.sample_rate)?;
+        let front = match shared {
+            Some(f) => {
+                if f.input_rate() != cfg.sample_rate {
+                    return Err(Error::invalid(
+                        "front end input rate",
+                        format!("the search's sample rate {}", cfg.sample_rate),
+                        f.input_rate(),
+                    ));
+                }
+                Front::Shared(FcChannel::new(f, cfg.ssb_offset_hz, fs_w, engine)?)
+            }
+            None => Front::Own {
+                resampler: Resampler::for_rates_with_taps(cfg.sample_rate, fs_w, 20)?,
+                nco: Nco::new(-cfg.ssb_offset_hz, cfg.sample_rate)?,
+            },
+        };
         let fft_block = engine.plan(BLOCK, Direction::Forward)?;
         let ifft_block = engine.plan(BLOCK, Direction::Inverse)?;
         let fft_sym = engine.plan(N_W, Direction::Forward)?;
@@ -343,8 +520,7 @@ impl CellSearcher {
             fs_w,
             cp,
             slopes,
-            nco,
-            resampler,
+            front,
             buf: Vec::new(),
             base: 0,
             templates,
@@ -380,34 +556,64 @@ impl CellSearcher {
         4 * (N_W + self.cp) + 2 * N_W
     }
 
-    /// Feeds input samples; returns the SSBs decoded so far.
+    /// Feeds input samples; returns the SSBs decoded so far. For a searcher of a shared
+    /// front end, use [`CellSearcher::push_blocks`].
     pub fn push(&mut self, x: &[C32]) -> Result<Vec<SsbDetection>, Error> {
+        let Front::Own { nco, resampler } = &mut self.front else {
+            return Err(Error::invalid(
+                "search input",
+                "blocks of the shared front end (push_blocks)",
+                "samples",
+            ));
+        };
+        self.resampled.clear();
         if self.cfg.ssb_offset_hz != 0.0 {
             let mut mixed = x.to_vec();
-            self.nco.mix(&mut mixed);
-            self.resample_into_buf(&mixed);
+            nco.mix(&mut mixed);
+            resampler.process(&mixed, &mut self.resampled);
         } else {
-            self.resample_into_buf(x);
+            resampler.process(x, &mut self.resampled);
         }
+        self.buf.extend_from_slice(&self.resampled);
         self.run(false)
     }
 
-    /// Flushes the stream end (the resampler's delay) and returns the last SSBs.
+    /// Feeds blocks of the shared front end (in order); returns the SSBs decoded so far.
+    pub fn push_blocks(&mut self, blocks: &[Block]) -> Result<Vec<SsbDetection>, Error> {
+        let Front::Shared(ch) = &mut self.front else {
+            return Err(Error::invalid(
+                "search input",
+                "samples (push)",
+                "front-end blocks",
+            ));
+        };
+        ch.extract(blocks, &mut self.buf)?;
+        self.run(false)
+    }
+
+    /// Group delay of the way to the working rate, in input samples.
+    fn input_delay(&self) -> f64 {
+        match &self.front {
+            Front::Own { resampler, .. } => resampler.delay_in_samples(),
+            Front::Shared(_) => 0.0,
+        }
+    }
+
+    /// Flushes the stream end (the resampler's delay) and returns the last SSBs. A searcher
+    /// of a shared front end must have had the front end's final blocks
+    /// ([`FcFrontEnd::finish`]) first.
     pub fn finish(&mut self) -> Result<Vec<SsbDetection>, Error> {
-        let zeros =
-            vec![C32::default(); (self.resampler.delay_in_samples().ceil() as usize + 16) * 2];
-        self.resample_into_buf(&zeros);
+        if let Front::Own { resampler, .. } = &mut self.front {
+            let zeros =
+                vec![C32::default(); (resampler.delay_in_samples().ceil() as usize + 16) * 2];
+            self.resampled.clear();
+            resampler.process(&zeros, &mut self.resampled);
+            self.buf.extend_from_slice(&self.resampled);
+        }
         // Pad so the last positions get correlated.
         self.buf
             .extend(std::iter::repeat_n(C32::default(), BLOCK + self.span()));
         self.run(true)
-    }
-
-    /// Resamples `x` to the working rate and appends it to the buffer.
-    fn resample_into_buf(&mut self, x: &[C32]) {
-        self.resampled.clear();
-        self.resampler.process(x, &mut self.resampled);
-        self.buf.extend_from_slice(&self.resampled);
     }
 
     fn end(&self) -> u64 {
@@ -710,7 +916,7 @@ impl CellSearcher {
         }
         let w_start = p as f64 - self.cp as f64;
         let ratio = self.cfg.sample_rate / self.fs_w;
-        let input = w_start * ratio - self.resampler.delay_in_samples();
+        let input = w_start * ratio - self.input_delay();
         let member = Member {
             p,
             pci,

@@ -258,3 +258,79 @@ fn several_cells_in_one_recording() {
     let n = two_cells((501, 1.0, 0), (999, 0.5, 0));
     assert!(n[0] == 8 && n[1] >= 6, "{n:?}");
 }
+
+/// A blind scan through the shared front end finds what one searcher per candidate (own
+/// mixer and resampler) finds: same cells, SSB indices and MIBs, timing within a sample,
+/// CFO within 100 Hz of each other; an SSB off the centre at 30 kHz and one at the centre at 15 kHz.
+#[test]
+fn search_bank_matches_separate_searchers() {
+    use nrkit_phy::search::{scan_candidates, CellSearcher, SearchBank};
+    let fs = 30.72e6;
+    let fc = 3.5e9;
+    let mut a = SsbTxConfig::new(Pci::new(77).unwrap(), SsbCase::C, 8, fs);
+    a.center_freq = Some(fc);
+    a.ssb_offset_hz = nrkit_phy::ssb::raster::gscn_to_freq(7850).unwrap() - fc;
+    let b = SsbTxConfig::new(Pci::new(400).unwrap(), SsbCase::A, 4, fs);
+    let (xa, pa) = generate(&a, 2);
+    let (xb, pb) = generate(&b, 2);
+    let x: Vec<C32> = xa.iter().zip(&xb).map(|(p, q)| p + q * 0.7).collect();
+    let y = impair(&x, fs, 30e3, 123, 1.7e3, 3.0, 5);
+    let cands = scan_candidates(fs, Some(fc), None, &[30, 15], None);
+    let mut engine = FftEngine::detect();
+    let mut bank = SearchBank::new(fs, &cands, None, &mut engine).unwrap();
+    assert!(bank.shared() && bank.len() == cands.len());
+    let mut got = Vec::new();
+    for c in y.chunks(50_000) {
+        got.extend(bank.push(c).unwrap());
+    }
+    got.extend(bank.finish().unwrap());
+    let mut want = Vec::new();
+    for c in &cands {
+        let mut s =
+            CellSearcher::new(SearchConfig::new(fs, c.offset_hz, c.scs_khz), &mut engine).unwrap();
+        for ch in y.chunks(50_000) {
+            want.extend(s.push(ch).unwrap().into_iter().map(|d| (*c, d)));
+        }
+        want.extend(s.finish().unwrap().into_iter().map(|d| (*c, d)));
+    }
+    let key = |v: &[(nrkit_phy::search::SearchCandidate, SsbDetection)]| {
+        let mut k: Vec<_> = v
+            .iter()
+            .filter(|(c, _)| c.on_raster || c.offset_hz == 0.0)
+            .map(|(c, d)| {
+                (
+                    c.freq_hz as i64,
+                    d.pci.value(),
+                    d.ssb_index,
+                    d.mib,
+                    d.sample_offset,
+                    d.cfo_hz,
+                )
+            })
+            .collect();
+        k.sort_by_key(|t| (t.0, t.1, t.2, t.4));
+        k
+    };
+    let (g, w) = (key(&got), key(&want));
+    assert_eq!(g.len(), w.len(), "{g:?}\nvs\n{w:?}");
+    for (p, q) in g.iter().zip(&w) {
+        assert_eq!((p.0, p.1, p.2, p.3), (q.0, q.1, q.2, q.3));
+        assert!(p.4.abs_diff(q.4) <= 1, "{p:?} vs {q:?}");
+        assert!((p.5 - q.5).abs() < 100.0, "{p:?} vs {q:?}");
+    }
+    // Both transmitted cells, every SSB, at their sample offsets.
+    for (cfg, placed, freq) in [(&a, &pa, fc + a.ssb_offset_hz), (&b, &pb, fc)] {
+        let mine: Vec<_> = got
+            .iter()
+            .filter(|(c, d)| d.pci == cfg.pci && (c.freq_hz - freq).abs() < 1.0)
+            .collect();
+        assert_eq!(mine.len(), placed.len(), "PCI {}", cfg.pci.value());
+        for (_, d) in &mine {
+            assert!(placed
+                .iter()
+                .any(|p| p.start + 123 == d.sample_offset && p.ssb_index == d.ssb_index));
+            // The PSS-based estimate at 3 dB per RE: about ±1 kHz.
+            assert!((d.cfo_hz - 1.7e3).abs() < 1.5e3, "{d:?}");
+        }
+    }
+}
