@@ -42,6 +42,17 @@ use crate::ssb::sequences::{pbch_dmrs, pss, sss, SYNC_LEN};
 const N_W: usize = 384;
 /// Overlap-save block size of the PSS correlator.
 const BLOCK: usize = 2048;
+/// Correlator positions per block: the 1665 valid ones rounded down to even, so every
+/// block starts on an even position.
+const STEP: usize = 1664;
+/// Inverse FFT size of the correlator: the product spectrum lives in the PSS band (±64
+/// subcarriers plus the CFO range = ±347 of the 2048 bins), so the central 1024 bins give
+/// the correlation exactly at every second position, for half the work.
+const HALF: usize = BLOCK / 2;
+/// A peak between two computed positions is at most one sample from one of them, where
+/// the PSS correlation keeps ≥ 0.69 of its power (main lobe ≈ 3 samples); peaks above
+/// this fraction of the threshold are refined at full resolution before the threshold.
+const DECIM_MARGIN: f32 = 0.6;
 /// Longest time from the first to the last SSB of a burst (Case A, L_max 8: 3.9 ms).
 const BURST_SPAN_S: f64 = 4.0e-3;
 /// Minimum coherent DMRS energy fraction for a candidate to be decoded.
@@ -351,9 +362,12 @@ pub struct CellSearcher {
     /// The same templates in the time domain (N_W samples each).
     time_templates: Vec<Vec<C32>>,
     template_energy: f64,
-    /// Best metric per N_ID2 for working indices from `mbase`, and its hypothesis index.
+    /// Best metric per N_ID2 over the CFO hypotheses at the even working indices from
+    /// `mbase` (entry i ↔ index `mbase + 2i`).
     metric: [Vec<f32>; 3],
     mbase: u64,
+    /// Window-energy floor of the last block (digital silence is not normalized up).
+    floor: f64,
     /// Next working index whose correlation is not computed.
     scanned: u64,
     /// Next working index not yet decided as candidate or not.
@@ -461,7 +475,7 @@ impl CellSearcher {
             },
         };
         let fft_block = engine.plan(BLOCK, Direction::Forward)?;
-        let ifft_block = engine.plan(BLOCK, Direction::Inverse)?;
+        let ifft_block = engine.plan(HALF, Direction::Inverse)?;
         let fft_sym = engine.plan(N_W, Direction::Forward)?;
         let ifft_sym = engine.plan(N_W, Direction::Inverse)?;
         let scratch_len = [&fft_block, &ifft_block, &fft_sym, &ifft_sym]
@@ -494,11 +508,14 @@ impl CellSearcher {
                 time_templates.push(padded[..N_W].to_vec());
                 fft_block.process(&mut padded, &mut scratch)?;
                 // Correlation c[p] = Σ x[p+n]·conj(t[n]) = IFFT(X·conj(T)) / BLOCK.
+                // Only the central HALF bins are used (see `correlate_block`).
                 let s = 1.0 / BLOCK as f32;
-                for v in &mut padded {
-                    *v = v.conj() * s;
-                }
-                templates.push((nid2 as u8, cfo, padded));
+                let half: Vec<C32> = padded[..HALF / 2]
+                    .iter()
+                    .chain(&padded[BLOCK - HALF / 2..])
+                    .map(|v| v.conj() * s)
+                    .collect();
+                templates.push((nid2 as u8, cfo, half));
             }
         }
         let sss_all = all_sss();
@@ -528,6 +545,7 @@ impl CellSearcher {
             template_energy,
             metric: [Vec::new(), Vec::new(), Vec::new()],
             mbase: 0,
+            floor: 0.0,
             scanned: 0,
             decided: 0,
             fft_block,
@@ -633,16 +651,19 @@ impl CellSearcher {
             .min(self.end().saturating_sub(self.span() as u64));
         let mut found = Vec::new();
         let mut cands = Vec::new();
+        let wd = (w / 2) as usize;
+        let first = self.decided.next_multiple_of(2);
+        let pre = self.cfg.pss_threshold * DECIM_MARGIN;
         for nid2 in 0..3 {
             let m = &self.metric[nid2];
-            for p in self.decided..limit {
-                let i = (p - self.mbase) as usize;
+            for p in (first..limit).step_by(2) {
+                let i = ((p - self.mbase) / 2) as usize;
                 let v = m[i];
-                if v < self.cfg.pss_threshold {
+                if v < pre {
                     continue;
                 }
-                let lo = i.saturating_sub(w as usize);
-                let hi = (i + w as usize).min(m.len() - 1);
+                let lo = i.saturating_sub(wd);
+                let hi = (i + wd).min(m.len() - 1);
                 let left_ok = m[lo..i].iter().all(|&e| e < v);
                 let right_ok = m[i + 1..=hi].iter().all(|&e| e <= v);
                 if left_ok && right_ok {
@@ -652,8 +673,11 @@ impl CellSearcher {
         }
         cands.sort_unstable();
         for (p, nid2) in cands {
-            let h = self.best_hypothesis(p, nid2);
-            if let Some(d) = self.candidate(p, h)? {
+            let (q, h, v) = self.refine(p, nid2);
+            if v < self.cfg.pss_threshold {
+                continue;
+            }
+            if let Some(d) = self.candidate(q, h)? {
                 found.extend(d);
             }
         }
@@ -662,23 +686,23 @@ impl CellSearcher {
             found.sort_by_key(|d| d.sample_offset);
         }
         self.decided = self.decided.max(limit);
-        // Drop what is no longer needed.
+        // Drop what is no longer needed (from an even index: the metric is decimated).
         let keep_from = self
             .decided
             .saturating_sub(w + N_W as u64)
-            .min(self.scanned);
+            .min(self.scanned)
+            & !1;
         if keep_from > self.base && !last {
             let n = (keep_from - self.base) as usize;
             self.buf.drain(..n);
             self.base = keep_from;
         }
         if keep_from > self.mbase {
-            let n = ((keep_from - self.mbase) as usize).min(self.metric[0].len());
+            let n = (((keep_from - self.mbase) / 2) as usize).min(self.metric[0].len());
             for m in &mut self.metric {
                 m.drain(..n);
             }
-
-            self.mbase += n as u64;
+            self.mbase += 2 * n as u64;
         }
         Ok(found)
     }
@@ -687,64 +711,74 @@ impl CellSearcher {
     fn correlate_block(&mut self) -> Result<(), Error> {
         let off = (self.scanned - self.base) as usize;
         let mut x = self.buf[off..off + BLOCK].to_vec();
-        // Window energies for the valid outputs.
-        let valid = BLOCK - N_W + 1;
-        let mut e = Vec::with_capacity(valid);
+        // Window energies at the even positions of this block.
+        let mut e = Vec::with_capacity(STEP / 2);
         let mut acc: f64 = x[..N_W].iter().map(|v| f64::from(v.norm_sqr())).sum();
-        for p in 0..valid {
-            e.push(acc);
-            if p + N_W < BLOCK {
-                acc += f64::from(x[p + N_W].norm_sqr()) - f64::from(x[p].norm_sqr());
+        for p in 0..STEP {
+            if p % 2 == 0 {
+                e.push(acc);
             }
+            acc += f64::from(x[p + N_W].norm_sqr()) - f64::from(x[p].norm_sqr());
         }
         // Windows far below the stream's mean power (digital silence, filter tails) are not
         // normalized up into false peaks: the energy is floored at 10^-4 of the mean window.
-        let fresh: f64 = x[..valid].iter().map(|v| f64::from(v.norm_sqr())).sum();
+        let fresh: f64 = x[..STEP].iter().map(|v| f64::from(v.norm_sqr())).sum();
         self.energy_sum += fresh;
-        self.energy_n += valid as u64;
-        let floor = 1e-4 * self.energy_sum / self.energy_n.max(1) as f64 * N_W as f64;
+        self.energy_n += STEP as u64;
+        self.floor = 1e-4 * self.energy_sum / self.energy_n.max(1) as f64 * N_W as f64;
         self.fft_block.process(&mut x, &mut self.scratch)?;
         let start_len = self.metric[0].len();
         for m in &mut self.metric {
-            m.resize(start_len + valid, 0.0);
+            m.resize(start_len + STEP / 2, 0.0);
         }
-
         let inv: Vec<f32> = e
             .iter()
-            .map(|&ep| (1.0 / (self.template_energy * ep.max(floor).max(1e-30))) as f32)
+            .map(|&ep| (1.0 / (self.template_energy * ep.max(self.floor).max(1e-30))) as f32)
             .collect();
-        let mut prod = vec![C32::default(); BLOCK];
-        let mut mag = vec![0f32; BLOCK];
+        // The central HALF bins of the spectrum (DC and up, then the negative half): the
+        // correlation at even positions, c[2m] = IFFT_HALF(X·T)[m] (T scaled by 1/BLOCK).
+        let mut xs = vec![C32::default(); HALF];
+        xs[..HALF / 2].copy_from_slice(&x[..HALF / 2]);
+        xs[HALF / 2..].copy_from_slice(&x[BLOCK - HALF / 2..]);
+        let mut prod = vec![C32::default(); HALF];
+        let mut mag = vec![0f32; HALF];
         for (nid2, _, t) in &self.templates {
-            self.kernels.mul(&x, t, &mut prod)?;
+            self.kernels.mul(&xs, t, &mut prod)?;
             self.ifft_block.process(&mut prod, &mut self.scratch)?;
             self.kernels.mag_sq(&prod, &mut mag)?;
             let m = &mut self.metric[usize::from(*nid2)][start_len..];
-            for ((slot, &c), &w) in m.iter_mut().zip(&mag[..valid]).zip(&inv) {
+            for ((slot, &c), &w) in m.iter_mut().zip(&mag[..STEP / 2]).zip(&inv) {
                 *slot = slot.max(c * w);
             }
         }
-        self.scanned += valid as u64;
+        self.scanned += STEP as u64;
         Ok(())
     }
 
-    /// The CFO hypothesis of N_ID2 `nid2` with the largest correlation at `p`.
-    fn best_hypothesis(&self, p: u64, nid2: u8) -> usize {
-        let x = self.at(p, N_W);
-        let mut best = (f32::MIN, 0);
-        for (h, (n2, _, _)) in self.templates.iter().enumerate() {
-            if *n2 != nid2 {
-                continue;
-            }
-            let c = self
-                .kernels
-                .dot(x, &self.time_templates[h])
-                .expect("equal lengths");
-            if c.norm_sqr() > best.0 {
-                best = (c.norm_sqr(), h);
+    /// The normalized PSS correlation of N_ID2 `nid2` at full resolution around the even
+    /// position `p` (p − 1, p, p + 1) under every CFO hypothesis: the best (position,
+    /// hypothesis, metric).
+    fn refine(&self, p: u64, nid2: u8) -> (u64, usize, f32) {
+        let mut best = (p, 0, f32::MIN);
+        for q in p.saturating_sub(1).max(self.base)..=p + 1 {
+            let x = self.at(q, N_W);
+            let ex: f64 = x.iter().map(|v| f64::from(v.norm_sqr())).sum();
+            let norm = 1.0 / (self.template_energy * ex.max(self.floor).max(1e-30));
+            for (h, (n2, _, _)) in self.templates.iter().enumerate() {
+                if *n2 != nid2 {
+                    continue;
+                }
+                let c = self
+                    .kernels
+                    .dot(x, &self.time_templates[h])
+                    .expect("equal lengths");
+                let v = (f64::from(c.norm_sqr()) * norm) as f32;
+                if v > best.2 {
+                    best = (q, h, v);
+                }
             }
         }
-        best.1
+        best
     }
 
     /// Samples from working index `p` (must be in `buf`).
