@@ -40,5 +40,7 @@ echo; echo "== capture 50 ms from it with an injected overflow (1000 samples los
 $B capture --device "driver=loopback,serial=demo2,rx_file=$OUT/ssb.sigmf-data,overflow_every=400000,overflow_drop=1000" \
   --freq 3.5e9 --rate 15.36e6 --gain 20 --duration 0.05 -o "$OUT/capture.sigmf-meta"
 $B search "$OUT/capture.sigmf-meta" --ssb-freq 3.5012e9 --scs-ssb 30
-echo; echo "== bench (FFT, OFDM slot, cell search, capture pipeline; every ISA of this CPU)"
-$B bench fft ofdm_mod ofdm_demod search capture --time-ms 100
+echo; echo "== sensitivity: MIB success vs SNR (a quick 10-recording version of docs/sensitivity.csv/png)"
+$B sensitivity --snr-min -10 --snr-max 0 --snr-step 5 --trials 10 --noise-trials 10 --out-dir "$OUT"
+echo; echo "== bench (FFT, OFDM slot, cell search known/blind 100 MHz, capture pipeline; every ISA of this CPU)"
+$B bench fft ofdm_mod ofdm_demod search search_blind capture --time-ms 100
