@@ -13,6 +13,7 @@ use nrkit::core::{Numerology, C32};
 use nrkit::dsp::{FftEngine, Isa};
 use nrkit::iq::{Annotation, Datatype, Meta, Recording, Writer};
 use nrkit::phy::modulation::Modulation;
+use nrkit::phy::search::SearchBank;
 use nrkit::phy::Ofdm;
 use nrkit::testwave::{evm, TestWave};
 use serde_json::json;
@@ -374,12 +375,8 @@ fn sensitivity_cmd(a: SensitivityArgs, isa: Isa) -> Result<()> {
     if n > 1000 {
         bail!("{n} SNR points: use a larger --snr-step");
     }
-    if !a.font.is_file() {
-        bail!(
-            "font {} not found (Debian: apt-get install fonts-dejavu-core, or pass --font PATH)",
-            a.font.display()
-        );
-    }
+    // The font first: a bad one should not wait for minutes of trials to be reported.
+    let font = nrkit::sensitivity::load_font(&a.font)?;
     std::fs::create_dir_all(&a.out_dir)
         .with_context(|| format!("creating {}", a.out_dir.display()))?;
     let o = SensitivityOptions {
@@ -399,7 +396,7 @@ fn sensitivity_cmd(a: SensitivityArgs, isa: Isa) -> Result<()> {
     let csv = a.out_dir.join("sensitivity.csv");
     let png = a.out_dir.join("sensitivity.png");
     write_csv(&rep, &csv)?;
-    plot_png(&rep, &png, &a.font)?;
+    plot_png(&rep, &png, font)?;
     if a.json {
         println!("{}", serde_json::to_string(&rep)?);
     } else {
@@ -620,22 +617,10 @@ fn candidates(
     nrkit::phy::search::scan_candidates(fs, center, ssb_freq, &spacings, cfo_range)
 }
 
-/// One cell searcher per candidate (sharing one front end in a blind scan).
-fn make_searchers(
-    fs: f64,
-    cands: &[Candidate],
-    cfo_range: Option<f64>,
-    engine: &mut FftEngine,
-) -> Result<nrkit::phy::search::SearchBank> {
-    Ok(nrkit::phy::search::SearchBank::new(
-        fs, cands, cfo_range, engine,
-    )?)
-}
-
 /// Pushes a chunk (or, with `None`, the end of the stream) to every searcher (in
 /// parallel); detections are tagged with their candidate.
 fn push_all(
-    bank: &mut nrkit::phy::search::SearchBank,
+    bank: &mut SearchBank,
     x: Option<&[C32]>,
     found: &mut Vec<(Candidate, nrkit::phy::search::SsbDetection)>,
 ) -> Result<()> {
@@ -800,7 +785,7 @@ fn search_cmd(a: SearchArgs, isa: Isa) -> Result<()> {
         );
     }
     let mut engine = FftEngine::new(isa)?;
-    let mut searchers = make_searchers(fs, &cands, a.cfo_range, &mut engine)
+    let mut searchers = SearchBank::new(fs, &cands, a.cfo_range, &mut engine)
         .with_context(|| format!("{}: search parameters", rec.data_path.display()))?;
     let mut reader = rec.reader()?;
     reader.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);

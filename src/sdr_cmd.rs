@@ -9,6 +9,7 @@ use clap::{ArgGroup, Args, ValueEnum};
 use nrkit::core::C32;
 use nrkit::dsp::{FftEngine, Isa};
 use nrkit::iq::{Datatype, Meta, Recording, Writer};
+use nrkit::phy::search::SearchBank;
 use nrkit::sdr::{
     self, CaptureOptions, CaptureSink, CaptureStats, ChannelConfig, Device, Direction, Gain, Gap,
     PlayOptions, Repeat, SdrError, SigmfSink,
@@ -16,8 +17,7 @@ use nrkit::sdr::{
 use serde_json::json;
 
 use crate::{
-    candidates, cells_json, create_parent, fmt_hz, group_cells, make_searchers, print_cells,
-    push_all, Candidate,
+    candidates, cells_json, create_parent, fmt_hz, group_cells, print_cells, push_all, Candidate,
 };
 
 #[derive(Args)]
@@ -548,7 +548,7 @@ pub fn capture(a: CaptureArgs) -> Result<()> {
 /// Feeds a live stream to the cell searchers; lost samples (known from the timestamps) are
 /// replaced by zeros so sample offsets stay on the device's sample clock.
 struct SearchSink {
-    searchers: nrkit::phy::search::SearchBank,
+    searchers: SearchBank,
     found: Vec<(Candidate, nrkit::phy::search::SsbDetection)>,
     /// Print each SSB as it is found (open-ended live search).
     stream_lines: bool,
@@ -618,7 +618,7 @@ pub fn live_search(a: &crate::SearchArgs, isa: Isa) -> Result<()> {
         &a.scs_ssb,
         a.cfo_range,
     );
-    let searchers = make_searchers(applied.sample_rate, &cands, a.cfo_range, &mut engine)
+    let searchers = SearchBank::new(applied.sample_rate, &cands, a.cfo_range, &mut engine)
         .context("search parameters")?;
     let mut sink = SearchSink {
         searchers,

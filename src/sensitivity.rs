@@ -84,6 +84,7 @@ fn check(o: &SensitivityOptions) -> Result<()> {
     if o.snrs_db.is_empty() || o.snrs_db.iter().any(|s| !s.is_finite()) {
         bail!("SNR points: need at least one finite value in dB");
     }
+    o.isa.require()?;
     if o.trials == 0 {
         bail!("trials per SNR point must be at least 1");
     }
@@ -104,13 +105,19 @@ struct Trial {
     false_cell: bool,
 }
 
-fn search(fs: f64, x: &[C32], isa: Isa, combine: bool) -> Result<Vec<SsbDetection>> {
+fn search(fs: f64, x: &[C32], combine: bool, engine: &mut FftEngine) -> Result<Vec<SsbDetection>> {
     let mut cfg = SearchConfig::new(fs, 0.0, 30);
     cfg.soft_combining = combine;
-    Ok(search_samples(cfg, x, &mut FftEngine::new(isa)?)?)
+    Ok(search_samples(cfg, x, engine)?)
 }
 
-fn trial(o: &SensitivityOptions, snr_db: f64, point: usize, t: usize) -> Result<Trial> {
+fn trial(
+    o: &SensitivityOptions,
+    snr_db: f64,
+    point: usize,
+    t: usize,
+    engine: &mut FftEngine,
+) -> Result<Trial> {
     let fs = o.sample_rate;
     let mut r = rng::stream(o.seed, ((point as u64) << 32) | t as u64);
     let pci = Pci::new(r.random_range(0..1008))?;
@@ -128,7 +135,7 @@ fn trial(o: &SensitivityOptions, snr_db: f64, point: usize, t: usize) -> Result<
     };
     let mut cfg = SsbTxConfig::new(pci, SsbCase::C, 8, fs);
     cfg.mib = mib;
-    let (x, _) = SsbGenerator::generate(cfg, 3, &mut FftEngine::new(o.isa)?)?;
+    let (x, _) = SsbGenerator::generate(cfg, 3, engine)?;
     // 20 ms from a random start in 2.5…10 ms: the burst of frame s + 2 (20…22 ms) is whole
     // inside, the one of frame s is not.
     let len = (0.02 * fs) as usize;
@@ -145,8 +152,8 @@ fn trial(o: &SensitivityOptions, snr_db: f64, point: usize, t: usize) -> Result<
         ..mib
     };
     let hit = |d: &SsbDetection| d.pci == pci && d.mib == want;
-    let both = search(fs, &y, o.isa, true)?;
-    let single = search(fs, &y, o.isa, false)?;
+    let both = search(fs, &y, true, engine)?;
+    let single = search(fs, &y, false, engine)?;
     Ok(Trial {
         ok: both.iter().any(hit),
         ok_single: single.iter().any(hit),
@@ -155,13 +162,18 @@ fn trial(o: &SensitivityOptions, snr_db: f64, point: usize, t: usize) -> Result<
     })
 }
 
-fn noise_trial(o: &SensitivityOptions, t: usize) -> Result<bool> {
+fn noise_trial(o: &SensitivityOptions, t: usize, engine: &mut FftEngine) -> Result<bool> {
     let fs = o.sample_rate;
     let mut r = rng::stream(o.seed ^ 0x006e_6f69_7365, t as u64);
     let y: Vec<C32> = (0..(0.02 * fs) as usize)
         .map(|_| rng::complex_normal(&mut r, 1.0))
         .collect();
-    Ok(!search(fs, &y, o.isa, true)?.is_empty())
+    Ok(!search(fs, &y, true, engine)?.is_empty())
+}
+
+/// An FFT engine per worker thread (the ISA was checked by [`check`]).
+fn engine(isa: Isa) -> FftEngine {
+    FftEngine::new(isa).expect("ISA supported: checked before the trials")
 }
 
 /// Runs the report (trials in parallel on rayon's pool); `progress` gets a line per step.
@@ -171,7 +183,7 @@ pub fn run(o: &SensitivityOptions, progress: &(dyn Fn(&str) + Sync)) -> Result<S
     for (i, &snr) in o.snrs_db.iter().enumerate() {
         let trials = (0..o.trials)
             .into_par_iter()
-            .map(|t| trial(o, snr, i, t))
+            .map_init(|| engine(o.isa), |e, t| trial(o, snr, i, t, e))
             .collect::<Result<Vec<_>>>()
             .with_context(|| format!("trial at {snr} dB"))?;
         let n = trials.len() as f64;
@@ -194,7 +206,7 @@ pub fn run(o: &SensitivityOptions, progress: &(dyn Fn(&str) + Sync)) -> Result<S
     }
     let noise_false_cells = (0..o.noise_trials)
         .into_par_iter()
-        .map(|t| noise_trial(o, t))
+        .map_init(|| engine(o.isa), |e, t| noise_trial(o, t, e))
         .collect::<Result<Vec<_>>>()?
         .into_iter()
         .filter(|&f| f)
@@ -243,20 +255,31 @@ pub fn write_csv(rep: &SensitivityReport, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Draws the two success curves (with and without soft combining) and the targets
-/// into a PNG (1000 × 600) using the TrueType font at `font` for the text.
-pub fn plot_png(rep: &SensitivityReport, path: &Path, font: &Path) -> Result<()> {
-    use plotters::prelude::*;
-    let bytes = std::fs::read(font).with_context(|| {
+/// Reads the TrueType font at `path` for [`plot_png`] and checks that it loads.
+pub fn load_font(path: &Path) -> Result<&'static [u8]> {
+    let bytes = std::fs::read(path).with_context(|| {
         format!(
-            "reading the font {} (Debian: apt-get install fonts-dejavu-core, or pass --font)",
-            font.display()
+            "reading the font {} (Debian: apt-get install fonts-dejavu-core, or pass --font PATH)",
+            path.display()
         )
     })?;
-    // register_font wants 'static bytes; the report draws once per process.
+    // register_font wants 'static bytes; a report loads one font per process.
     let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
-        .map_err(|_| anyhow::anyhow!("{}: not a TrueType font", font.display()))?;
+    register(bytes).with_context(|| format!("{}", path.display()))?;
+    Ok(bytes)
+}
+
+fn register(font: &'static [u8]) -> Result<()> {
+    use plotters::style::FontStyle;
+    plotters::style::register_font("sans-serif", FontStyle::Normal, font)
+        .map_err(|_| anyhow::anyhow!("not a TrueType font"))
+}
+
+/// Draws the two success curves (with and without soft combining) and the targets
+/// into a PNG (1000 × 600) with `font` (from [`load_font`]) for the text.
+pub fn plot_png(rep: &SensitivityReport, path: &Path, font: &'static [u8]) -> Result<()> {
+    use plotters::prelude::*;
+    register(font)?;
     let lo = rep
         .points
         .iter()

@@ -176,14 +176,6 @@ fn soft_combining_decodes_at_minus_6_db() {
 }
 
 #[test]
-#[ignore = "prints the MIB success curve; run with --ignored --nocapture"]
-fn print_mib_curve() {
-    for snr in [-10.0, -8.0, -6.0, -4.0, -2.0, 0.0] {
-        println!("{snr:5.1} dB: {:.2}", mib_rate(snr, 50));
-    }
-}
-
-#[test]
 #[ignore = "1000 noise-only recordings (about a minute); run with --ignored"]
 fn noise_only_1000_recordings() {
     let mut engine = FftEngine::detect();

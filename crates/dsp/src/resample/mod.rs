@@ -220,7 +220,7 @@ impl Resampler {
             #[allow(unsafe_code)]
             // SAFETY: as above.
             Isa::Avx2 => unsafe { filter_avx2(&self.phases, x, l, m, u0, n_in, out) },
-            _ => filter(&self.phases, x, l, m, u0, n_in, out),
+            _ => run(&self.phases, x, l, m, u0, n_in, out, dot_scalar),
         };
         self.next_u = u - n_in * self.l;
         self.history.copy_from_slice(&self.buf[n_in..n_in + t - 1]);
@@ -267,18 +267,6 @@ fn dot_scalar(taps: &[f32], w: &[f32]) -> C32 {
         }
     }
     C32::new(acc[0], acc[1])
-}
-
-fn filter(
-    phases: &[Vec<f32>],
-    x: &[f32],
-    l: usize,
-    m: usize,
-    u0: usize,
-    n_in: usize,
-    out: &mut Vec<C32>,
-) -> usize {
-    run(phases, x, l, m, u0, n_in, out, dot_scalar)
 }
 
 #[cfg(target_arch = "x86_64")]
