@@ -178,7 +178,9 @@ fn coding(c: &mut Criterion) {
 
 fn decoding(c: &mut Criterion) {
     use nrkit::coding::crc::{Crc, CrcPoly};
-    use nrkit::coding::ldpc::{BaseGraph, DecoderConfig, LdpcDecoder, LiftingSize};
+    use nrkit::coding::ldpc::{
+        BaseGraph, DecoderConfig, DecoderWorkspace, LdpcDecoder, LiftingSize,
+    };
     use nrkit::coding::polar::{scl::SclDecoder, PolarCode};
     let mut g = c.benchmark_group("decoding");
     g.sample_size(20);
@@ -199,13 +201,19 @@ fn decoding(c: &mut Criterion) {
                 *v = (rng::normal(&mut r) * 4.0) as f32;
             }
             let mut out = vec![0u8; dec.k()];
+            let mut ws = DecoderWorkspace::default();
             g.throughput(Throughput::Elements(dec.k() as u64));
             g.bench_function(
                 BenchmarkId::new(
                     format!("ldpc_decode/{}", isa.name()),
                     format!("bg1_e{e_over_z}z"),
                 ),
-                |b| b.iter(|| dec.decode(black_box(&soft), &cfg, &mut out).unwrap()),
+                |b| {
+                    b.iter(|| {
+                        dec.decode_in(&mut ws, black_box(&soft), &cfg, &mut out)
+                            .unwrap()
+                    })
+                },
             );
         }
     }

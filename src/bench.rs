@@ -6,7 +6,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use nrkit_coding::crc::{Crc, CrcPoly};
-use nrkit_coding::ldpc::{BaseGraph, DecoderConfig, LdpcDecoder, LdpcEncoder, LiftingSize};
+use nrkit_coding::ldpc::{
+    BaseGraph, DecoderConfig, DecoderWorkspace, LdpcDecoder, LdpcEncoder, LiftingSize,
+};
 use nrkit_core::{gold::GoldSequence, rng, Numerology, C32};
 use nrkit_dsp::{Direction, FftEngine, Isa, VectorKernels};
 use nrkit_phy::modulation::{map, Demapper, Modulation};
@@ -443,15 +445,19 @@ pub fn run(
                     llr_scale: 4.0,
                 };
                 let mut c = vec![0u8; dec.k()];
+                let mut ws = DecoderWorkspace::default();
                 let ns = time_op(budget, || {
-                    black_box(dec.decode(black_box(&soft), &cfg, &mut c).expect("sized"));
+                    black_box(
+                        dec.decode_in(&mut ws, black_box(&soft), &cfg, &mut c)
+                            .expect("sized"),
+                    );
                 });
                 let rate = dec.k() as f64 / (e_over_z * z) as f64;
                 out.push(result(
                     "ldpc_decode",
                     json!({"bg": bg.number(), "z": z, "rate": (rate * 1000.0).round() / 1000.0,
                            "max_iterations": 6, "early_stop": false,
-                           "decoder": "layered normalized min-sum i16"}),
+                           "decoder": "layered normalized min-sum i8"}),
                     isa,
                     ns,
                     dec.k() as f64,

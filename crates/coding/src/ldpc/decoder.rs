@@ -1,11 +1,11 @@
 //! LDPC decoders for the codes of TS 38.212 §5.3.2.
 //!
-//! * [`LdpcDecoder`]: layered normalized min-sum in 16-bit fixed point (α = 3/4, or 5/8 when
+//! * [`LdpcDecoder`]: layered normalized min-sum in 8-bit fixed point (α = 3/4, or 5/8 when
 //!   fewer than half the received columns are systematic (R < 1/2), both exact shifts;
-//!   saturating arithmetic, values kept within ±16000). Messages are stored per
-//!   edge over the lifting dimension and every loop runs over contiguous Z ranges (the
-//!   rotation as two slices); the layer update is one body compiled for scalar, AVX2 and
-//!   AVX-512BW (module `layer`), so every ISA gives bit-identical results.
+//!   saturating i8 arithmetic). Messages are stored per edge over the lifting dimension;
+//!   the layer update (module `layer`) runs one vector of lifted checks at a time through
+//!   both min-sum passes, 64 lanes on AVX-512BW, 32 on AVX2, with a scalar twin, and every
+//!   ISA gives bit-identical results and iteration counts.
 //! * [`sum_product_reference`]: layered sum-product (tanh rule) in f64, the accuracy
 //!   reference for quality tests.
 //!
@@ -13,26 +13,31 @@
 //! [`super::RateMatch::rate_recover`]; the 2·Z punctured systematic bits are added as
 //! erasures. Only the rows whose extension parity was received (plus the four core rows)
 //! are processed: an unreceived extension column carries no information. Early termination
-//! when every processed parity check holds. A failure to converge is an outcome, not an
-//! error.
+//! when every processed parity check holds, or (optionally, [`LdpcDecoder::decode_with_check`])
+//! when a check of the hard decisions such as the code-block CRC passes. A failure to
+//! converge is an outcome, not an error.
 
 use nrkit_core::Error;
 
 use nrkit_dsp::Isa;
 
-use super::layer;
+use super::layer::{self, Edge};
 use super::{BaseGraph, LiftingSize};
 
-/// Largest magnitude of a quantized input LLR (a quarter of the internal saturation bound,
-/// leaving room for the check-node messages).
-pub const INPUT_LIMIT: f32 = 4000.0;
+/// Largest magnitude of a quantized input LLR (about half the i8 range, leaving the APP
+/// values room to grow before they saturate at ±127).
+pub const INPUT_LIMIT: f32 = 63.0;
+
+/// A check of the K hard-decided bits (for example the code-block CRC).
+pub type HardCheck<'a> = dyn FnMut(&[u8]) -> bool + 'a;
 
 /// Result of one decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeOutcome {
     /// Iterations run.
     pub iterations: usize,
-    /// Whether all processed parity checks hold on the final hard decisions.
+    /// Whether all processed parity checks hold on the final hard decisions (and, with
+    /// [`LdpcDecoder::decode_with_check`], the check passed).
     pub success: bool,
 }
 
@@ -44,7 +49,9 @@ pub struct DecoderConfig {
     /// Stop as soon as the syndrome is zero.
     pub early_stop: bool,
     /// LLR → fixed-point scale (input LLRs are multiplied by this, rounded and saturated to
-    /// ±[`INPUT_LIMIT`] before decoding); 8 gives 1/8-LLR resolution.
+    /// ±[`INPUT_LIMIT`] before decoding). The default 8 gives 1/8-LLR resolution and a range
+    /// of ±7.9 at the input, ±15.9 for the APP values: the best of 4, 8 and 16 near the
+    /// decoding threshold of low-rate codes.
     pub llr_scale: f32,
 }
 
@@ -58,6 +65,14 @@ impl Default for DecoderConfig {
     }
 }
 
+/// Buffers of one decode, reusable across decodes of any size
+/// ([`LdpcDecoder::decode_in`]): keeping one per thread avoids an allocation per block.
+#[derive(Debug, Clone, Default)]
+pub struct DecoderWorkspace {
+    app: Vec<i8>,
+    msg: Vec<i8>,
+}
+
 /// Layered normalized min-sum decoder for one base graph and lifting size.
 #[derive(Debug, Clone)]
 pub struct LdpcDecoder {
@@ -67,6 +82,10 @@ pub struct LdpcDecoder {
     kb: usize,
     /// Per row: (column, shift).
     rows: Vec<Vec<(usize, usize)>>,
+    /// Per row: the edges in the APP layout of `layer`.
+    edges: Vec<Vec<Edge>>,
+    /// Per row: offset of its messages (edges before it × padded Z).
+    msg_offsets: Vec<usize>,
 }
 
 impl LdpcDecoder {
@@ -85,12 +104,34 @@ impl LdpcDecoder {
         for &(r, c, v) in bg.table() {
             rows[usize::from(r)].push((usize::from(c), usize::from(v[ils]) % z));
         }
+        let st = layer::stride(z);
+        let edges: Vec<Vec<Edge>> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|&(c, s)| Edge {
+                        base: c * st + layer::PAD,
+                        shift: s,
+                    })
+                    .collect()
+            })
+            .collect();
+        let msg_offsets = rows
+            .iter()
+            .scan(0, |acc, r| {
+                let o = *acc;
+                *acc += r.len() * layer::padded(z);
+                Some(o)
+            })
+            .collect();
         Ok(LdpcDecoder {
             isa,
             bg,
             z,
             kb: bg.info_columns(),
             rows,
+            edges,
+            msg_offsets,
         })
     }
 
@@ -112,13 +153,15 @@ impl LdpcDecoder {
     /// Rows to process for a soft buffer: the four core rows plus every extension row whose
     /// parity column holds a non-zero LLR.
     fn rows_used(&self, soft: &[f32]) -> usize {
-        let z = self.z;
-        let last = soft
-            .iter()
-            .rposition(|&v| v != 0.0)
-            .map_or(0, |p| p + 2 * z);
-        let cols = last / z + 1;
-        cols.saturating_sub(self.kb).clamp(4, self.bg.rows())
+        // Received columns (of N/Z, the punctured 2 excluded): up to the last one holding a
+        // non-zero (or NaN) value; the OR of the bits without the sign vectorizes.
+        let received = soft
+            .chunks(self.z)
+            .rposition(|col| col.iter().fold(0u32, |a, &v| a | (v.to_bits() << 1)) != 0)
+            .map_or(0, |p| p + 1);
+        (received + 2)
+            .saturating_sub(self.kb)
+            .clamp(4, self.bg.rows())
     }
 
     /// Decodes the soft buffer `soft` (N LLRs) into `c` (K bits, fillers included).
@@ -127,6 +170,43 @@ impl LdpcDecoder {
         soft: &[f32],
         cfg: &DecoderConfig,
         c: &mut [u8],
+    ) -> Result<DecodeOutcome, Error> {
+        self.decode_in(&mut DecoderWorkspace::default(), soft, cfg, c)
+    }
+
+    /// As [`decode`](Self::decode), with the buffers of `ws`.
+    pub fn decode_in(
+        &self,
+        ws: &mut DecoderWorkspace,
+        soft: &[f32],
+        cfg: &DecoderConfig,
+        c: &mut [u8],
+    ) -> Result<DecodeOutcome, Error> {
+        self.run(ws, soft, cfg, c, None)
+    }
+
+    /// As [`decode_in`](Self::decode_in), also stopping after an iteration whose hard
+    /// decisions pass `check` (for example the CB CRC24B over the first K' bits) even if
+    /// some parity check still fails; `success` then says that the check passed. With
+    /// `early_stop` the syndrome still ends decoding too, but `success` requires `check`.
+    pub fn decode_with_check(
+        &self,
+        ws: &mut DecoderWorkspace,
+        soft: &[f32],
+        cfg: &DecoderConfig,
+        c: &mut [u8],
+        check: &mut HardCheck<'_>,
+    ) -> Result<DecodeOutcome, Error> {
+        self.run(ws, soft, cfg, c, Some(check))
+    }
+
+    fn run(
+        &self,
+        ws: &mut DecoderWorkspace,
+        soft: &[f32],
+        cfg: &DecoderConfig,
+        c: &mut [u8],
+        mut check: Option<&mut HardCheck<'_>>,
     ) -> Result<DecodeOutcome, Error> {
         Error::check_len("LDPC soft buffer (N LLRs)", self.n(), soft.len())?;
         Error::check_len("LDPC output (K bits)", self.k(), c.len())?;
@@ -137,71 +217,91 @@ impl LdpcDecoder {
             return Err(Error::invalid("llr_scale", "finite and > 0", cfg.llr_scale));
         }
         let z = self.z;
+        let st = layer::stride(z);
         let n_rows = self.rows_used(soft);
         let n_cols = self.kb + n_rows;
-        // APP LLRs for the used columns, punctured 2Z first.
-        let mut app = vec![0i16; n_cols * z];
-        for (a, &v) in app[2 * z..].iter_mut().zip(soft) {
-            *a = (v * cfg.llr_scale).round().clamp(-INPUT_LIMIT, INPUT_LIMIT) as i16;
+        // APP LLRs for the used columns, the punctured 2Z first (erasures).
+        ws.app.clear();
+        ws.app.resize(n_cols * st, 0);
+        for (col, chunk) in soft.chunks(z).take(n_cols - 2).enumerate() {
+            let a = &mut ws.app[(col + 2) * st + layer::PAD..][..z];
+            if !layer::quantize(self.isa, chunk, cfg.llr_scale, INPUT_LIMIT, a) {
+                return Err(Error::invalid(
+                    "LDPC soft buffer",
+                    "LLRs that are not NaN",
+                    format!("NaN in column {}", col + 2),
+                ));
+            }
         }
-        let rows = &self.rows[..n_rows];
-        let offsets: Vec<usize> = rows
-            .iter()
-            .scan(0, |acc, r| {
-                let o = *acc;
-                *acc += r.len() * z;
-                Some(o)
-            })
-            .collect();
-        let n_edges: usize = rows.iter().map(|r| r.len()).sum();
-        let mut msg = vec![0i16; n_edges * z];
-        let max_deg = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-        let mut work = layer::Work::new(max_deg, z);
+        let msg_len = self.msg_offsets.get(n_rows).copied().unwrap_or_else(|| {
+            self.msg_offsets[n_rows - 1] + self.edges[n_rows - 1].len() * layer::padded(z)
+        });
+        ws.msg.clear();
+        ws.msg.resize(msg_len, 0);
         // Code rate seen by the decoder: systematic over transmitted columns.
         let low_rate = 2 * self.kb < self.kb - 2 + n_rows;
         let mut iterations = 0;
         let mut success = false;
         for _ in 0..cfg.max_iterations {
             iterations += 1;
-            for (row, &off) in rows.iter().zip(&offsets) {
-                layer::update(
-                    self.isa,
-                    row,
-                    z,
-                    low_rate,
-                    &mut app,
-                    &mut msg[off..off + row.len() * z],
-                    &mut work,
-                );
+            for (r, edges) in self.edges[..n_rows].iter().enumerate() {
+                let off = self.msg_offsets[r];
+                let msg = &mut ws.msg[off..off + edges.len() * layer::padded(z)];
+                layer::update(self.isa, edges, z, low_rate, &mut ws.app, msg);
             }
-            if cfg.early_stop && self.syndrome_ok(&app, n_rows) {
+            let syndrome = cfg.early_stop && self.syndrome_ok(&ws.app, n_rows);
+            if let Some(f) = check.as_deref_mut() {
+                self.hard_decisions(&ws.app, c);
+                if f(c) {
+                    success = true;
+                    break;
+                }
+                if syndrome {
+                    break;
+                }
+            } else if syndrome {
                 success = true;
                 break;
             }
         }
-        if !success {
-            success = self.syndrome_ok(&app, n_rows);
+        if check.is_none() && !success {
+            success = self.syndrome_ok(&ws.app, n_rows);
         }
-        for (b, &a) in c.iter_mut().zip(&app[..self.k()]) {
-            *b = u8::from(a < 0);
-        }
+        self.hard_decisions(&ws.app, c);
         Ok(DecodeOutcome {
             iterations,
             success,
         })
     }
 
-    fn syndrome_ok(&self, app: &[i16], n_rows: usize) -> bool {
-        let z = self.z;
-        let mut acc = vec![0u8; z];
-        self.rows[..n_rows].iter().all(|row| {
-            acc.fill(0);
-            for &(col, s) in row {
-                for (k, a) in acc.iter_mut().enumerate() {
-                    *a ^= u8::from(app[col * z + (k + s) % z] < 0);
-                }
+    fn hard_decisions(&self, app: &[i8], c: &mut [u8]) {
+        let st = layer::stride(self.z);
+        for (col, out) in c.chunks_mut(self.z).enumerate() {
+            let a = &app[col * st + layer::PAD..][..self.z];
+            for (b, &v) in out.iter_mut().zip(a) {
+                *b = u8::from(v < 0);
             }
-            acc.iter().all(|&b| b == 0)
+        }
+    }
+
+    fn syndrome_ok(&self, app: &[i8], n_rows: usize) -> bool {
+        self.edges[..n_rows]
+            .iter()
+            .all(|e| layer::syndrome_ok(self.isa, e, self.z, app))
+    }
+
+    /// Whether every parity check of the first `n_rows` rows holds on the signs of `app`
+    /// (natural layout, column-major N·Z values).
+    fn syndrome_plain(&self, negative: impl Fn(usize) -> bool, n_rows: usize) -> bool {
+        let z = self.z;
+        self.rows[..n_rows].iter().all(|row| {
+            (0..z).all(|k| {
+                row.iter()
+                    .fold(false, |acc, &(col, s)| {
+                        acc ^ negative(col * z + (k + s) % z)
+                    })
+                    .eq(&false)
+            })
         })
     }
 }
@@ -228,8 +328,6 @@ pub fn sum_product_reference(
     const LIM: f64 = 1.0 - 1e-15;
     let mut iterations = 0;
     let mut success = false;
-    let to_i16 =
-        |app: &[f64]| -> Vec<i16> { app.iter().map(|&v| if v < 0.0 { -1 } else { 1 }).collect() };
     for _ in 0..max_iterations.max(1) {
         iterations += 1;
         for (row, m) in rows.iter().zip(msg.iter_mut()) {
@@ -250,7 +348,7 @@ pub fn sum_product_reference(
                 }
             }
         }
-        if dec.syndrome_ok(&to_i16(&app), n_rows) {
+        if dec.syndrome_plain(|i| app[i] < 0.0, n_rows) {
             success = true;
             break;
         }
@@ -349,6 +447,44 @@ mod tests {
         }
     }
 
+    /// The CB-CRC stop: the check ends decoding after the first passing iteration, and a
+    /// check that never passes runs every iteration and reports failure.
+    #[test]
+    fn hard_decision_check_stops_decoding_and_decides_success() {
+        use crate::crc::{Crc, CrcPoly};
+        let bg = BaseGraph::Bg1;
+        let z = LiftingSize::new(64).unwrap();
+        let enc = LdpcEncoder::new(bg, z).unwrap();
+        let dec = LdpcDecoder::new(bg, z).unwrap();
+        let crc = Crc::new(CrcPoly::Crc24B);
+        let mut r = rng::stream(24, 0);
+        let mut c = vec![0u8; enc.k() - 24];
+        rng::fill_bits(&mut r, &mut c);
+        crc.attach_bits(&mut c);
+        let soft = awgn_llrs(&encode(&enc, &c), 0.8, &mut r);
+        let cfg = DecoderConfig {
+            max_iterations: 20,
+            early_stop: false,
+            ..Default::default()
+        };
+        let mut ws = DecoderWorkspace::default();
+        let mut out = vec![0u8; enc.k()];
+        let mut calls = 0;
+        let o = dec
+            .decode_with_check(&mut ws, &soft, &cfg, &mut out, &mut |b| {
+                calls += 1;
+                crc.check_bits(b)
+            })
+            .unwrap();
+        assert!(o.success && o.iterations < 20, "{o:?}");
+        assert_eq!(calls, o.iterations);
+        assert_eq!(out, c);
+        let o = dec
+            .decode_with_check(&mut ws, &soft, &cfg, &mut out, &mut |_| false)
+            .unwrap();
+        assert_eq!((o.iterations, o.success), (20, false));
+    }
+
     #[test]
     fn sum_product_reference_decodes_and_min_sum_reports_failure() {
         let bg = BaseGraph::Bg2;
@@ -380,5 +516,12 @@ mod tests {
             .unwrap();
         assert!(!o.success);
         assert_eq!(o.iterations, 5);
+        // A NaN is named, not decoded.
+        let mut bad = noise.clone();
+        bad[3 * 52 + 7] = f32::NAN;
+        let e = dec
+            .decode(&bad, &DecoderConfig::default(), &mut out)
+            .unwrap_err();
+        assert!(e.to_string().contains("NaN in column 5"), "{e}");
     }
 }

@@ -9,7 +9,9 @@ mod ratematch;
 mod segmentation;
 mod tables;
 
-pub use decoder::{sum_product_reference, DecodeOutcome, DecoderConfig, LdpcDecoder, INPUT_LIMIT};
+pub use decoder::{
+    sum_product_reference, DecodeOutcome, DecoderConfig, DecoderWorkspace, LdpcDecoder, INPUT_LIMIT,
+};
 pub use encoder::LdpcEncoder;
 pub use ratematch::{e_for_block, RateMatch, FILLER_LLR};
 pub use segmentation::{segment, Segmentation};

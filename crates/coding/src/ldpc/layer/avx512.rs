@@ -1,17 +1,164 @@
-//! The layer update compiled for AVX-512 (BW for 16-bit lanes).
+//! The layer update on AVX-512BW: 64 lanes of i8 per vector, masked stores at the rotation
+//! wrap and past Z.
 
-use super::{body, Work};
+use std::arch::x86_64::*;
 
+use super::{padded, Edge, MAX_DEGREE};
+
+const L: usize = 64;
+
+/// Lanes `0..n` set (n ≤ 64).
+#[inline(always)]
+fn low_mask(n: usize) -> u64 {
+    if n >= L {
+        !0
+    } else {
+        (1u64 << n) - 1
+    }
+}
+
+/// Lanes j0..j0+64 of the column at `base` rotated by `shift`: value (k + shift) mod z.
+///
 /// # Safety
-/// The CPU must support AVX-512 F/BW/DQ/VL.
+/// `ap + base` must have `PAD` readable bytes before it and `padded(z) + PAD` after it.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn load_rot(ap: *const i8, ed: Edge, z: usize, j0: usize) -> __m512i {
+    let w = z - ed.shift; // lanes below w do not wrap
+    let p = ap.add(ed.base + j0);
+    if j0 + L <= w {
+        _mm512_loadu_si512(p.add(ed.shift).cast())
+    } else if j0 >= w {
+        _mm512_loadu_si512(p.sub(w).cast())
+    } else {
+        let lo = _mm512_loadu_si512(p.add(ed.shift).cast());
+        let hi = _mm512_loadu_si512(p.sub(w).cast());
+        _mm512_mask_blend_epi8(!low_mask(w - j0), lo, hi)
+    }
+}
+
+/// Stores lanes `valid` of `v` at the positions `load_rot` reads them from.
+///
+/// # Safety
+/// As for `load_rot`, writable.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn store_rot(ap: *mut i8, ed: Edge, z: usize, j0: usize, v: __m512i, valid: u64) {
+    let w = z - ed.shift;
+    let p = ap.add(ed.base + j0);
+    if j0 + L <= w {
+        _mm512_mask_storeu_epi8(p.add(ed.shift), valid, v);
+    } else if j0 >= w {
+        _mm512_mask_storeu_epi8(p.sub(w), valid, v);
+    } else {
+        let lo = low_mask(w - j0);
+        _mm512_mask_storeu_epi8(p.add(ed.shift), valid & lo, v);
+        _mm512_mask_storeu_epi8(p.sub(w), valid & !lo, v);
+    }
+}
+
+/// α·m per lane for unsigned m ≤ 128 (byte shifts as 16-bit shifts with the carried-in
+/// bits masked off).
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn scale(m: __m512i, low_rate: bool) -> __m512i {
+    if low_rate {
+        let h = _mm512_and_si512(_mm512_srli_epi16::<1>(m), _mm512_set1_epi8(0x7f));
+        let e = _mm512_and_si512(_mm512_srli_epi16::<3>(m), _mm512_set1_epi8(0x1f));
+        _mm512_add_epi8(h, e)
+    } else {
+        let q = _mm512_and_si512(_mm512_srli_epi16::<2>(m), _mm512_set1_epi8(0x3f));
+        _mm512_sub_epi8(m, q)
+    }
+}
+
+/// See `super::update_scalar`.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW; the bounds of `super::check_bounds` must hold.
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
 pub(crate) unsafe fn update(
-    row: &[(usize, usize)],
+    edges: &[Edge],
     z: usize,
     low_rate: bool,
-    app: &mut [i16],
-    msg: &mut [i16],
-    w: &mut Work,
+    app: &mut [i8],
+    msg: &mut [i8],
 ) {
-    body(row, z, low_rate, app, msg, w)
+    let zp = padded(z);
+    let ap = app.as_mut_ptr();
+    let mp = msg.as_mut_ptr();
+    let mut t = [_mm512_setzero_si512(); MAX_DEGREE];
+    let zero = _mm512_setzero_si512();
+    let mut j0 = 0;
+    while j0 < z {
+        let valid = low_mask(z - j0);
+        let mut m1 = _mm512_set1_epi8(-1);
+        let mut m2 = m1;
+        let mut sign = zero;
+        for (e, &ed) in edges.iter().enumerate() {
+            let a = load_rot(ap, ed, z, j0);
+            let r = _mm512_loadu_si512(mp.add(e * zp + j0).cast());
+            let v = _mm512_subs_epi8(a, r);
+            *t.get_unchecked_mut(e) = v;
+            let mag = _mm512_abs_epi8(v);
+            m2 = _mm512_min_epu8(m2, _mm512_max_epu8(m1, mag));
+            m1 = _mm512_min_epu8(m1, mag);
+            sign = _mm512_xor_si512(sign, v);
+        }
+        let (s1, s2) = (scale(m1, low_rate), scale(m2, low_rate));
+        for (e, &ed) in edges.iter().enumerate() {
+            let v = *t.get_unchecked(e);
+            let is_min = _mm512_cmpeq_epi8_mask(_mm512_abs_epi8(v), m1);
+            let r = _mm512_mask_blend_epi8(is_min, s1, s2);
+            let neg = _mm512_movepi8_mask(_mm512_xor_si512(sign, v));
+            let r = _mm512_mask_sub_epi8(r, neg, zero, r);
+            _mm512_storeu_si512(mp.add(e * zp + j0).cast(), r);
+            store_rot(ap, ed, z, j0, _mm512_adds_epi8(v, r), valid);
+        }
+        j0 += L;
+    }
+}
+
+/// See `super::syndrome_scalar`.
+///
+/// # Safety
+/// As for [`update`].
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub(crate) unsafe fn syndrome_ok(edges: &[Edge], z: usize, app: &[i8]) -> bool {
+    let ap = app.as_ptr();
+    let mut j0 = 0;
+    while j0 < z {
+        let mut acc = _mm512_setzero_si512();
+        for &ed in edges {
+            acc = _mm512_xor_si512(acc, load_rot(ap, ed, z, j0));
+        }
+        if _mm512_movepi8_mask(acc) & low_mask(z - j0) != 0 {
+            return false;
+        }
+        j0 += L;
+    }
+    true
+}
+
+/// See `super::quantize_scalar`.
+///
+/// # Safety
+/// The CPU must support AVX-512 F/BW; `dst.len() >= src.len()`.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub(crate) unsafe fn quantize(src: &[f32], scale: f32, limit: f32, dst: &mut [i8]) -> bool {
+    let n = src.len() / 16 * 16;
+    let (sc, lo, hi) = (
+        _mm512_set1_ps(scale),
+        _mm512_set1_ps(-limit),
+        _mm512_set1_ps(limit),
+    );
+    let mut nan: u16 = 0;
+    for i in (0..n).step_by(16) {
+        let x = _mm512_mul_ps(_mm512_loadu_ps(src.as_ptr().add(i)), sc);
+        nan |= _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(x, x);
+        // Round half to even (the default MXCSR mode), as `round_ties_even`.
+        let q = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi));
+        _mm_storeu_si128(dst.as_mut_ptr().add(i).cast(), _mm512_cvtepi32_epi8(q));
+    }
+    super::quantize_scalar(&src[n..], scale, limit, &mut dst[n..]) && nan == 0
 }

@@ -1,11 +1,21 @@
-//! The layered min-sum layer update, one body compiled per ISA.
+//! The layered min-sum layer update on 8-bit fixed point, one algorithm per ISA.
 //!
-//! [`update`] processes one block row of the base graph over all Z lifted checks: for each
-//! edge (column, shift), T = APP(rotated) − R; per check the two smallest |T|, the index of
-//! the smallest and the sign product; then R' = ±α·min (α = 5/8 when `low_rate`, else 3/4, both exact in i16 shifts) and
-//! APP = T + R'. Every loop runs over
-//! contiguous ranges of Z 16-bit values, so LLVM vectorizes the same source for AVX2 and
-//! AVX-512BW; integer semantics make the results bit-identical on every ISA.
+//! Storage: every column of the APP LLRs occupies `stride` bytes, with [`PAD`] bytes before
+//! and after its Z values (Z rounded up to [`PAD`]), so that a vector load at any rotation
+//! stays inside the column. An edge is (offset of its column's first value, shift s); lane k
+//! of the layer (check k of the block row) meets value (k + s) mod Z of the column.
+//!
+//! [`update`] processes one block row over all Z lifted checks. Per lane k:
+//! * pass 1, per edge e: T_e = sat(APP − R_e) (i8), |T_e| as u8 (0…128), the two smallest
+//!   magnitudes m1 ≤ m2 and the XOR of all T_e (its sign bit is the sign product);
+//! * normalization: s_i = α·m_i with α = 5/8 when `low_rate`, else 3/4 (exact shifts);
+//! * pass 2, per edge: R'_e = ±(|T_e| = m1 ? s2 : s1) with the sign of T_e times the
+//!   product, APP = sat(T_e + R'_e). Comparing magnitudes instead of tracking the index of
+//!   the minimum is exact: on a tie m2 = m1.
+//!
+//! The SIMD versions run the same integer operations over 32 (AVX2) or 64 (AVX-512) lanes,
+//! one vector of lanes at a time through both passes; lanes past Z are computed on padding
+//! and never stored into the APP, so every ISA gives bit-identical results.
 #![allow(unsafe_code)]
 
 use nrkit_dsp::Isa;
@@ -15,127 +25,278 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 
-/// Saturation bound of APP values and messages.
-pub(crate) const SAT: i16 = 16_000;
+/// Padding before and after each column (≥ the widest vector, 64 lanes).
+pub(crate) const PAD: usize = 64;
 
-/// Per-layer scratch (sized for the largest row degree).
-#[derive(Debug)]
-pub(crate) struct Work {
-    t: Vec<i16>,
-    m1: Vec<i16>,
-    m2: Vec<i16>,
-    i1: Vec<i16>,
-    sign: Vec<i16>,
+/// Largest row degree of either base graph (BG1 rows 0–3 have 19 or fewer edges).
+pub(crate) const MAX_DEGREE: usize = 32;
+
+/// One edge of a block row: the column's first value in the APP buffer and the shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Edge {
+    pub(crate) base: usize,
+    pub(crate) shift: usize,
 }
 
-impl Work {
-    pub(crate) fn new(max_deg: usize, z: usize) -> Self {
-        Work {
-            t: vec![0; max_deg * z],
-            m1: vec![0; z],
-            m2: vec![0; z],
-            i1: vec![0; z],
-            sign: vec![0; z],
-        }
+/// Z rounded up to whole vectors of the widest ISA.
+pub(crate) fn padded(z: usize) -> usize {
+    z.div_ceil(PAD) * PAD
+}
+
+/// Bytes per APP column.
+pub(crate) fn stride(z: usize) -> usize {
+    padded(z) + 2 * PAD
+}
+
+/// α·m for an unsigned magnitude m ≤ 128 (the result fits an i8).
+#[inline(always)]
+fn scale(m: u8, low_rate: bool) -> u8 {
+    if low_rate {
+        (m >> 1) + (m >> 3)
+    } else {
+        m - (m >> 2)
     }
 }
 
-/// Runs the layer update for `row` ((column, shift) pairs) on `app` with this row's
-/// messages `msg` (degree × Z), on `isa`.
+/// Checks the buffers `update` and `syndrome_ok` index into; panics on a caller bug (the
+/// SIMD kernels use unchecked pointer arithmetic within these bounds).
+fn check_bounds(edges: &[Edge], z: usize, app: &[i8], msg: Option<&[i8]>) {
+    assert!((2..=MAX_DEGREE).contains(&edges.len()), "row degree");
+    assert!(z >= 1);
+    for e in edges {
+        assert!(e.shift < z && e.base >= PAD && e.base + padded(z) + PAD <= app.len());
+    }
+    if let Some(m) = msg {
+        assert_eq!(m.len(), edges.len() * padded(z));
+    }
+}
+
+/// Runs the layer update for `edges` on `app` with this row's messages `msg`
+/// (degree × [`padded`]\(Z\)), on `isa`.
 pub(crate) fn update(
     isa: Isa,
-    row: &[(usize, usize)],
+    edges: &[Edge],
     z: usize,
     low_rate: bool,
-    app: &mut [i16],
-    msg: &mut [i16],
-    w: &mut Work,
+    app: &mut [i8],
+    msg: &mut [i8],
 ) {
+    check_bounds(edges, z, app, Some(msg));
     match isa {
-        // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built.
+        // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built; the
+        // buffer bounds were checked above.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { avx512::update(row, z, low_rate, app, msg, w) },
+        Isa::Avx512 => unsafe { avx512::update(edges, z, low_rate, app, msg) },
         // SAFETY: as above.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { avx2::update(row, z, low_rate, app, msg, w) },
-        _ => body(row, z, low_rate, app, msg, w),
+        Isa::Avx2 => unsafe { avx2::update(edges, z, low_rate, app, msg) },
+        _ => update_scalar(edges, z, low_rate, app, msg),
     }
 }
 
-/// The layer update (see the module docs); the scalar version and the source of the SIMD
-/// ones.
-#[inline(always)]
-pub(crate) fn body(
-    row: &[(usize, usize)],
-    z: usize,
-    low_rate: bool,
-    app: &mut [i16],
-    msg: &mut [i16],
-    w: &mut Work,
-) {
-    let Work {
-        t,
-        m1,
-        m2,
-        i1,
-        sign,
-    } = w;
-    let (m1, m2, i1, sign) = (&mut m1[..z], &mut m2[..z], &mut i1[..z], &mut sign[..z]);
-    m1.fill(i16::MAX);
-    m2.fill(i16::MAX);
-    i1.fill(0);
-    sign.fill(0);
-    for (e, &(col, s)) in row.iter().enumerate() {
-        let a = &app[col * z..(col + 1) * z];
-        let te = &mut t[e * z..(e + 1) * z];
-        let re = &msg[e * z..(e + 1) * z];
-        let (t_lo, t_hi) = te.split_at_mut(z - s);
-        for ((tv, &av), &rv) in t_lo.iter_mut().zip(&a[s..]).zip(re) {
-            *tv = av.saturating_sub(rv).clamp(-SAT, SAT);
+/// Whether every parity check of the block row holds on the hard decisions of `app`.
+pub(crate) fn syndrome_ok(isa: Isa, edges: &[Edge], z: usize, app: &[i8]) -> bool {
+    check_bounds(edges, z, app, None);
+    match isa {
+        // SAFETY: as in `update`.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { avx512::syndrome_ok(edges, z, app) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::syndrome_ok(edges, z, app) },
+        _ => syndrome_scalar(edges, z, app),
+    }
+}
+
+/// Quantizes `src` into `dst`: v·`scale` saturated to ±`limit` (an integer below 128) and
+/// rounded half to even. Returns false (leaving `dst` partly written) if `src` holds a NaN.
+pub(crate) fn quantize(isa: Isa, src: &[f32], scale: f32, limit: f32, dst: &mut [i8]) -> bool {
+    assert!(dst.len() >= src.len() && (0.0..128.0).contains(&limit));
+    match isa {
+        // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built; the
+        // lengths were checked above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { avx512::quantize(src, scale, limit, dst) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::quantize(src, scale, limit, dst) },
+        _ => quantize_scalar(src, scale, limit, dst),
+    }
+}
+
+/// See [`quantize`].
+pub(crate) fn quantize_scalar(src: &[f32], scale: f32, limit: f32, dst: &mut [i8]) -> bool {
+    let mut ok = true;
+    for (d, &v) in dst.iter_mut().zip(src) {
+        let x = v * scale;
+        ok &= !x.is_nan();
+        *d = x.clamp(-limit, limit).round_ties_even() as i8;
+    }
+    ok
+}
+
+/// The layer update one lane at a time: the oracle of the SIMD versions.
+fn update_scalar(edges: &[Edge], z: usize, low_rate: bool, app: &mut [i8], msg: &mut [i8]) {
+    let zp = padded(z);
+    let mut t = [0i8; MAX_DEGREE];
+    for k in 0..z {
+        let (mut m1, mut m2, mut sign) = (u8::MAX, u8::MAX, 0i8);
+        for (e, ed) in edges.iter().enumerate() {
+            let a = app[ed.base + (k + ed.shift) % z];
+            let v = a.saturating_sub(msg[e * zp + k]);
+            t[e] = v;
+            let mag = v.unsigned_abs();
+            m2 = m2.min(m1.max(mag));
+            m1 = m1.min(mag);
+            sign ^= v;
         }
-        for ((tv, &av), &rv) in t_hi.iter_mut().zip(&a[..s]).zip(&re[z - s..]) {
-            *tv = av.saturating_sub(rv).clamp(-SAT, SAT);
-        }
-        let ei = e as i16;
-        for k in 0..z {
-            let v = te[k];
-            sign[k] ^= v >> 15;
-            let mag = v.abs(); // |v| ≤ SAT, no overflow
-            let lt1 = mag < m1[k];
-            let lt2 = mag < m2[k];
-            m2[k] = if lt1 {
-                m1[k]
-            } else if lt2 {
-                mag
-            } else {
-                m2[k]
-            };
-            m1[k] = if lt1 { mag } else { m1[k] };
-            i1[k] = if lt1 { ei } else { i1[k] };
+        let (s1, s2) = (scale(m1, low_rate) as i8, scale(m2, low_rate) as i8);
+        for (e, ed) in edges.iter().enumerate() {
+            let v = t[e];
+            let r = if v.unsigned_abs() == m1 { s2 } else { s1 };
+            let r = if (sign ^ v) < 0 { -r } else { r };
+            msg[e * zp + k] = r;
+            app[ed.base + (k + ed.shift) % z] = v.saturating_add(r);
         }
     }
-    for (e, &(col, s)) in row.iter().enumerate() {
-        let ei = e as i16;
-        let te = &t[e * z..(e + 1) * z];
-        let re = &mut msg[e * z..(e + 1) * z];
+}
+
+fn syndrome_scalar(edges: &[Edge], z: usize, app: &[i8]) -> bool {
+    (0..z).all(|k| {
+        edges
+            .iter()
+            .fold(0i8, |acc, ed| acc ^ app[ed.base + (k + ed.shift) % z])
+            >= 0
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nrkit_core::rng;
+    use rand::Rng;
+
+    /// Random rows on random APP buffers: every ISA matches the scalar oracle in the APP
+    /// values (padding excluded), the messages' valid lanes and the syndrome.
+    #[test]
+    fn every_isa_matches_the_scalar_update_for_any_z_and_shift() {
+        let mut r = rng::stream(5, 0);
+        for z in [
+            2usize, 7, 15, 31, 32, 33, 52, 63, 64, 65, 96, 100, 127, 208, 384,
+        ] {
+            for trial in 0..6 {
+                let cols = 8;
+                let st = stride(z);
+                let zp = padded(z);
+                let deg = r.random_range(2..=cols);
+                let mut chosen: Vec<usize> = (0..cols).collect();
+                for i in 0..cols {
+                    let j = r.random_range(i..cols);
+                    chosen.swap(i, j);
+                }
+                let mut edges: Vec<Edge> = chosen[..deg]
+                    .iter()
+                    .map(|&c| Edge {
+                        base: c * st + PAD,
+                        shift: r.random_range(0..z),
+                    })
+                    .collect();
+                if trial == 0 {
+                    edges[0].shift = 0;
+                    edges[1].shift = z - 1;
+                }
+                let mut app0 = vec![0i8; cols * st];
+                for v in app0.iter_mut() {
+                    *v = r.random_range(-128i32..=127) as i8;
+                }
+                let mut msg0 = vec![0i8; deg * zp];
+                for v in msg0.iter_mut() {
+                    *v = r.random_range(-96i32..=96) as i8;
+                }
+                let low = trial % 2 == 1;
+                let valid = |app: &[i8]| -> Vec<i8> {
+                    (0..cols)
+                        .flat_map(|c| app[c * st + PAD..c * st + PAD + z].to_vec())
+                        .collect()
+                };
+                let lanes = |msg: &[i8]| -> Vec<i8> {
+                    (0..deg)
+                        .flat_map(|e| msg[e * zp..e * zp + z].to_vec())
+                        .collect()
+                };
+                let (mut app_s, mut msg_s) = (app0.clone(), msg0.clone());
+                update(Isa::Scalar, &edges, z, low, &mut app_s, &mut msg_s);
+                let syn_s = syndrome_ok(Isa::Scalar, &edges, z, &app_s);
+                for isa in Isa::available() {
+                    let (mut app, mut msg) = (app0.clone(), msg0.clone());
+                    update(isa, &edges, z, low, &mut app, &mut msg);
+                    assert_eq!(valid(&app), valid(&app_s), "{isa} z={z} trial {trial}");
+                    assert_eq!(lanes(&msg), lanes(&msg_s), "{isa} z={z} trial {trial}");
+                    assert_eq!(syndrome_ok(isa, &edges, z, &app), syn_s, "{isa} z={z}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_isa_quantizes_like_the_scalar_twin() {
+        let mut r = rng::stream(6, 0);
+        let mut src: Vec<f32> = (0..1000).map(|_| r.random_range(-40.0f32..40.0)).collect();
+        src[3] = 1.25; // 2.5 and −3.5: ties round to even
+        src[4] = -1.75;
+        src[5] = f32::INFINITY;
+        src[6] = -0.0;
+        for isa in Isa::available() {
+            for n in [0usize, 1, 15, 16, 17, 31, 32, 33, 100, 1000] {
+                let mut want = vec![0i8; n];
+                let mut got = vec![0i8; n];
+                assert!(quantize_scalar(&src[..n], 2.0, 63.0, &mut want));
+                assert!(quantize(isa, &src[..n], 2.0, 63.0, &mut got));
+                assert_eq!(got, want, "{isa} n={n}");
+            }
+            let mut nan = src.clone();
+            nan[977] = f32::NAN;
+            let mut d = vec![0i8; 1000];
+            assert!(!quantize(isa, &nan, 2.0, 63.0, &mut d), "{isa}");
+        }
+        let mut d = [0i8; 6];
+        quantize_scalar(&src[..6], 2.0, 63.0, &mut d);
+        assert_eq!(&d[3..], &[2, -4, 63]);
+    }
+
+    /// A row whose hard decisions satisfy every check passes; flipping one value fails it.
+    #[test]
+    fn syndrome_detects_a_single_flip_on_every_isa() {
+        let z = 52;
+        let st = stride(z);
+        let edges = [
+            Edge {
+                base: PAD,
+                shift: 3,
+            },
+            Edge {
+                base: st + PAD,
+                shift: 51,
+            },
+            Edge {
+                base: 2 * st + PAD,
+                shift: 0,
+            },
+        ];
+        let mut app = vec![0i8; 3 * st];
+        for (i, v) in app.iter_mut().enumerate() {
+            *v = if i % 5 == 0 { -9 } else { 9 };
+        }
+        // Make column 2 the parity of the other two at every check.
         for k in 0..z {
-            let m = if i1[k] == ei { m2[k] } else { m1[k] };
-            // α = 5/8 for low-rate codes, 3/4 otherwise (measured best of 9/16, 5/8, 3/4, 7/8).
-            let mag = if low_rate {
-                (m >> 1) + (m >> 3)
-            } else {
-                m - (m >> 2)
-            };
-            let neg = (sign[k] ^ (te[k] >> 15)) != 0;
-            re[k] = if neg { -mag } else { mag };
+            let p = (app[PAD + (k + 3) % z] ^ app[st + PAD + (k + 51) % z]) < 0;
+            app[2 * st + PAD + k] = if p { -9 } else { 9 };
         }
-        let a = &mut app[col * z..(col + 1) * z];
-        let (a_lo, a_hi) = a.split_at_mut(s);
-        for ((av, &tv), &rv) in a_hi.iter_mut().zip(te).zip(re.iter()) {
-            *av = tv.saturating_add(rv).clamp(-SAT, SAT);
-        }
-        for ((av, &tv), &rv) in a_lo.iter_mut().zip(&te[z - s..]).zip(&re[z - s..]) {
-            *av = tv.saturating_add(rv).clamp(-SAT, SAT);
+        for isa in Isa::available() {
+            assert!(syndrome_ok(isa, &edges, z, &app), "{isa}");
+            let mut bad = app.clone();
+            bad[st + PAD + 17] = -bad[st + PAD + 17];
+            assert!(!syndrome_ok(isa, &edges, z, &bad), "{isa}");
         }
     }
 }
