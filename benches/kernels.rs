@@ -189,7 +189,7 @@ fn decoding(c: &mut Criterion) {
     let cfg = DecoderConfig {
         max_iterations: 6,
         early_stop: false,
-        llr_scale: 4.0,
+        llr_scale: None,
     };
     for e_over_z in [24usize, 66] {
         for isa in Isa::available() {

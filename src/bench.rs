@@ -442,7 +442,7 @@ pub fn run(
                 let cfg = DecoderConfig {
                     max_iterations: 6,
                     early_stop: false,
-                    llr_scale: 4.0,
+                    llr_scale: None,
                 };
                 let mut c = vec![0u8; dec.k()];
                 let mut ws = DecoderWorkspace::default();

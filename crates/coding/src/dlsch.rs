@@ -8,8 +8,8 @@ use nrkit_core::Error;
 
 use crate::crc::{Crc, CrcPoly};
 use crate::ldpc::{
-    e_for_block, segment, BaseGraph, DecodeOutcome, DecoderConfig, LdpcDecoder, LdpcEncoder,
-    RateMatch, Segmentation,
+    e_for_block, segment, BaseGraph, DecodeOutcome, DecoderConfig, DecoderWorkspace, LdpcDecoder,
+    LdpcEncoder, RateMatch, Segmentation,
 };
 
 /// Parameters of one transmission of a transport block.
@@ -141,6 +141,7 @@ impl DlschDecoder {
         }
         let dec = LdpcDecoder::new(s.bg, s.z_c)?;
         let cb_crc = Crc::new(CrcPoly::Crc24B);
+        let mut ws = DecoderWorkspace::default();
         let mut pos = 0;
         let mut b = Vec::with_capacity(s.c * s.k);
         let mut blocks = Vec::with_capacity(s.c);
@@ -149,8 +150,23 @@ impl DlschDecoder {
             let e = e_for_block(cfg.g, s.c, r, cfg.qm, cfg.n_layers);
             rm.rate_recover(&llrs[pos..pos + e], cfg.rv, cfg.qm, &mut self.soft[r])?;
             pos += e;
-            let o = dec.decode(&self.soft[r], dec_cfg, &mut c_bits)?;
-            let crc_ok = s.l == 0 || cb_crc.check_bits(&c_bits[..s.k_prime]);
+            // With several blocks each carries a CRC24B, which also ends decoding early.
+            let (o, crc_ok) = if s.l == 0 {
+                (
+                    dec.decode_in(&mut ws, &self.soft[r], dec_cfg, &mut c_bits)?,
+                    true,
+                )
+            } else {
+                let k_prime = s.k_prime;
+                let o = dec.decode_with_check(
+                    &mut ws,
+                    &self.soft[r],
+                    dec_cfg,
+                    &mut c_bits,
+                    &mut |b| cb_crc.check_bits(&b[..k_prime]),
+                )?;
+                (o, o.success)
+            };
             blocks.push((o, crc_ok));
             b.extend_from_slice(&c_bits[..s.data_per_block()]);
         }

@@ -10,7 +10,8 @@ mod segmentation;
 mod tables;
 
 pub use decoder::{
-    sum_product_reference, DecodeOutcome, DecoderConfig, DecoderWorkspace, LdpcDecoder, INPUT_LIMIT,
+    sum_product_reference, DecodeOutcome, DecoderConfig, DecoderWorkspace, HardCheck, LdpcDecoder,
+    AUTO_MEAN, AUTO_MEAN_SELF_CORRECTING, CERTAIN_LLR, INPUT_LIMIT,
 };
 pub use encoder::LdpcEncoder;
 pub use ratematch::{e_for_block, RateMatch, FILLER_LLR};

@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{padded, Edge, MAX_DEGREE};
+use super::{padded, Edge, ERASE_MAX, MAX_DEGREE, R_MAX};
 
 const L: usize = 32;
 
@@ -74,59 +74,79 @@ unsafe fn store_rot(ap: *mut i8, ed: Edge, z: usize, j0: usize, v: __m256i) {
     }
 }
 
-/// α·m per lane for unsigned m ≤ 128.
+/// See `super::scale` (byte shifts as 16-bit shifts with the carried-in bits masked off).
 #[inline]
 #[target_feature(enable = "avx2")]
-fn scale(m: __m256i, low_rate: bool) -> __m256i {
-    if low_rate {
-        let h = _mm256_and_si256(_mm256_srli_epi16::<1>(m), _mm256_set1_epi8(0x7f));
-        let e = _mm256_and_si256(_mm256_srli_epi16::<3>(m), _mm256_set1_epi8(0x1f));
-        _mm256_add_epi8(h, e)
-    } else {
-        let q = _mm256_and_si256(_mm256_srli_epi16::<2>(m), _mm256_set1_epi8(0x3f));
-        _mm256_sub_epi8(m, q)
-    }
+fn scale(m: __m256i) -> __m256i {
+    let half = |x: __m256i| _mm256_and_si256(_mm256_srli_epi16::<1>(x), _mm256_set1_epi8(0x7f));
+    let s = half(_mm256_add_epi8(m, half(m)));
+    _mm256_min_epu8(s, _mm256_set1_epi8(R_MAX as i8))
 }
 
-/// See `super::update_scalar`.
+/// See `super::update_scalar`; `SC`: self-correcting with `prev`.
 ///
 /// # Safety
-/// The CPU must support AVX2; the bounds of `super::check_bounds` must hold.
+/// The CPU must support AVX2; the bounds of `super::check_bounds` must hold, and `prev` is
+/// as long as `msg` when `SC`.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn update(
+pub(crate) unsafe fn update<const SC: bool>(
     edges: &[Edge],
     z: usize,
-    low_rate: bool,
     app: &mut [i8],
     msg: &mut [i8],
+    prev: &mut [i8],
 ) {
     let zp = padded(z);
     let ap = app.as_mut_ptr();
     let mp = msg.as_mut_ptr();
+    let pp = prev.as_mut_ptr();
     let mut t = [_mm256_setzero_si256(); MAX_DEGREE];
+    let zero = _mm256_setzero_si256();
     let one = _mm256_set1_epi8(1);
     let mut j0 = 0;
     while j0 < z {
         let mut m1 = _mm256_set1_epi8(-1);
         let mut m2 = m1;
-        let mut sign = _mm256_setzero_si256();
+        let mut sign = zero;
         for (e, &ed) in edges.iter().enumerate() {
             let a = load_rot(ap, ed, z, j0);
             let r = _mm256_loadu_si256(mp.add(e * zp + j0).cast());
             let v = _mm256_subs_epi8(a, r);
             *t.get_unchecked_mut(e) = v;
-            let mag = _mm256_abs_epi8(v);
+            let u = if SC {
+                let pe = pp.add(e * zp + j0);
+                let old = _mm256_loadu_si256(pe.cast());
+                let differ = _mm256_cmpgt_epi8(zero, _mm256_xor_si256(old, v));
+                let mag = _mm256_abs_epi8(v);
+                let small =
+                    _mm256_cmpeq_epi8(_mm256_min_epu8(mag, _mm256_set1_epi8(ERASE_MAX as i8)), mag);
+                let flip = _mm256_and_si256(
+                    _mm256_andnot_si256(_mm256_cmpeq_epi8(old, zero), differ),
+                    small,
+                );
+                let u = _mm256_andnot_si256(flip, v);
+                _mm256_storeu_si256(pe.cast(), u);
+                u
+            } else {
+                v
+            };
+            let mag = _mm256_abs_epi8(u);
             m2 = _mm256_min_epu8(m2, _mm256_max_epu8(m1, mag));
             m1 = _mm256_min_epu8(m1, mag);
-            sign = _mm256_xor_si256(sign, v);
+            sign = _mm256_xor_si256(sign, u);
         }
-        let (s1, s2) = (scale(m1, low_rate), scale(m2, low_rate));
+        let (s1, s2) = (scale(m1), scale(m2));
         for (e, &ed) in edges.iter().enumerate() {
             let v = *t.get_unchecked(e);
-            let is_min = _mm256_cmpeq_epi8(_mm256_abs_epi8(v), m1);
+            let u = if SC {
+                _mm256_loadu_si256(pp.add(e * zp + j0).cast())
+            } else {
+                v
+            };
+            let is_min = _mm256_cmpeq_epi8(_mm256_abs_epi8(u), m1);
             let r = _mm256_blendv_epi8(s1, s2, is_min);
             // sign_epi8 negates where its second operand is negative (| 1: never zero).
-            let r = _mm256_sign_epi8(r, _mm256_or_si256(_mm256_xor_si256(sign, v), one));
+            let r = _mm256_sign_epi8(r, _mm256_or_si256(_mm256_xor_si256(sign, u), one));
             _mm256_storeu_si256(mp.add(e * zp + j0).cast(), r);
             store_rot(ap, ed, z, j0, _mm256_adds_epi8(v, r));
         }
@@ -190,4 +210,33 @@ pub(crate) unsafe fn quantize(src: &[f32], scale: f32, limit: f32, dst: &mut [i8
         _mm256_storeu_si256(dst.as_mut_ptr().add(i).cast(), v);
     }
     super::quantize_scalar(&src[n..], scale, limit, &mut dst[n..]) && _mm256_movemask_ps(nan) == 0
+}
+
+/// See `super::abs_sum`: two 8-lane vectors hold accumulators 0–7 and 8–15.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; 16], u32) {
+    let n = llrs.len() / 16 * 16;
+    let lim = _mm256_set1_ps(certain);
+    let zero = _mm256_setzero_ps();
+    let sign = _mm256_set1_ps(-0.0);
+    let (mut lo, mut hi) = (zero, zero);
+    let mut cnt = 0u32;
+    for i in (0..n).step_by(16) {
+        for (acc, off) in [(&mut lo, 0), (&mut hi, 8)] {
+            let a = _mm256_andnot_ps(sign, _mm256_loadu_ps(llrs.as_ptr().add(i + off)));
+            let k = _mm256_and_ps(
+                _mm256_cmp_ps::<_CMP_LT_OQ>(a, lim),
+                _mm256_cmp_ps::<_CMP_GT_OQ>(a, zero),
+            );
+            *acc = _mm256_add_ps(*acc, _mm256_and_ps(a, k));
+            cnt += (_mm256_movemask_ps(k) as u32).count_ones();
+        }
+    }
+    let mut lanes = [0f32; 16];
+    _mm256_storeu_ps(lanes.as_mut_ptr(), lo);
+    _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi);
+    super::abs_sum_lanes(&llrs[n..], certain, lanes, cnt)
 }

@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{padded, Edge, MAX_DEGREE};
+use super::{padded, Edge, ERASE_MAX, MAX_DEGREE, R_MAX};
 
 const L: usize = 64;
 
@@ -57,38 +57,35 @@ unsafe fn store_rot(ap: *mut i8, ed: Edge, z: usize, j0: usize, v: __m512i, vali
     }
 }
 
-/// α·m per lane for unsigned m ≤ 128 (byte shifts as 16-bit shifts with the carried-in
-/// bits masked off).
+/// See `super::scale` (byte shifts as 16-bit shifts with the carried-in bits masked off).
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw")]
-fn scale(m: __m512i, low_rate: bool) -> __m512i {
-    if low_rate {
-        let h = _mm512_and_si512(_mm512_srli_epi16::<1>(m), _mm512_set1_epi8(0x7f));
-        let e = _mm512_and_si512(_mm512_srli_epi16::<3>(m), _mm512_set1_epi8(0x1f));
-        _mm512_add_epi8(h, e)
-    } else {
-        let q = _mm512_and_si512(_mm512_srli_epi16::<2>(m), _mm512_set1_epi8(0x3f));
-        _mm512_sub_epi8(m, q)
-    }
+fn scale(m: __m512i) -> __m512i {
+    let half = |x: __m512i| _mm512_and_si512(_mm512_srli_epi16::<1>(x), _mm512_set1_epi8(0x7f));
+    let s = half(_mm512_add_epi8(m, half(m)));
+    _mm512_min_epu8(s, _mm512_set1_epi8(R_MAX as i8))
 }
 
-/// See `super::update_scalar`.
+/// See `super::update_scalar`; `SC`: self-correcting with `prev`.
 ///
 /// # Safety
-/// The CPU must support AVX-512 F/BW; the bounds of `super::check_bounds` must hold.
+/// The CPU must support AVX-512 F/BW; the bounds of `super::check_bounds` must hold, and
+/// `prev` is as long as `msg` when `SC`.
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-pub(crate) unsafe fn update(
+pub(crate) unsafe fn update<const SC: bool>(
     edges: &[Edge],
     z: usize,
-    low_rate: bool,
     app: &mut [i8],
     msg: &mut [i8],
+    prev: &mut [i8],
 ) {
     let zp = padded(z);
     let ap = app.as_mut_ptr();
     let mp = msg.as_mut_ptr();
+    let pp = prev.as_mut_ptr();
     let mut t = [_mm512_setzero_si512(); MAX_DEGREE];
     let zero = _mm512_setzero_si512();
+    let emax = _mm512_set1_epi8(ERASE_MAX as i8);
     let mut j0 = 0;
     while j0 < z {
         let valid = low_mask(z - j0);
@@ -100,17 +97,35 @@ pub(crate) unsafe fn update(
             let r = _mm512_loadu_si512(mp.add(e * zp + j0).cast());
             let v = _mm512_subs_epi8(a, r);
             *t.get_unchecked_mut(e) = v;
-            let mag = _mm512_abs_epi8(v);
+            let u = if SC {
+                let pe = pp.add(e * zp + j0);
+                let old = _mm512_loadu_si512(pe.cast());
+                // Chained masked compares: old ≠ 0, |v| ≤ ERASE_MAX, sign(old) ≠ sign(v).
+                let k = _mm512_test_epi8_mask(old, old);
+                let k = _mm512_mask_cmple_epu8_mask(k, _mm512_abs_epi8(v), emax);
+                let flip = _mm512_mask_cmplt_epi8_mask(k, _mm512_xor_si512(old, v), zero);
+                let u = _mm512_mask_mov_epi8(v, flip, zero);
+                _mm512_storeu_si512(pe.cast(), u);
+                u
+            } else {
+                v
+            };
+            let mag = _mm512_abs_epi8(u);
             m2 = _mm512_min_epu8(m2, _mm512_max_epu8(m1, mag));
             m1 = _mm512_min_epu8(m1, mag);
-            sign = _mm512_xor_si512(sign, v);
+            sign = _mm512_xor_si512(sign, u);
         }
-        let (s1, s2) = (scale(m1, low_rate), scale(m2, low_rate));
+        let (s1, s2) = (scale(m1), scale(m2));
         for (e, &ed) in edges.iter().enumerate() {
             let v = *t.get_unchecked(e);
-            let is_min = _mm512_cmpeq_epi8_mask(_mm512_abs_epi8(v), m1);
+            let u = if SC {
+                _mm512_loadu_si512(pp.add(e * zp + j0).cast())
+            } else {
+                v
+            };
+            let is_min = _mm512_cmpeq_epi8_mask(_mm512_abs_epi8(u), m1);
             let r = _mm512_mask_blend_epi8(is_min, s1, s2);
-            let neg = _mm512_movepi8_mask(_mm512_xor_si512(sign, v));
+            let neg = _mm512_movepi8_mask(_mm512_xor_si512(sign, u));
             let r = _mm512_mask_sub_epi8(r, neg, zero, r);
             _mm512_storeu_si512(mp.add(e * zp + j0).cast(), r);
             store_rot(ap, ed, z, j0, _mm512_adds_epi8(v, r), valid);
@@ -161,4 +176,27 @@ pub(crate) unsafe fn quantize(src: &[f32], scale: f32, limit: f32, dst: &mut [i8
         _mm_storeu_si128(dst.as_mut_ptr().add(i).cast(), _mm512_cvtepi32_epi8(q));
     }
     super::quantize_scalar(&src[n..], scale, limit, &mut dst[n..]) && nan == 0
+}
+
+/// See `super::abs_sum`: one 16-lane vector holds the 16 accumulators.
+///
+/// # Safety
+/// The CPU must support AVX-512 F.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; 16], u32) {
+    let n = llrs.len() / 16 * 16;
+    let lim = _mm512_set1_ps(certain);
+    let zero = _mm512_setzero_ps();
+    let mut acc = zero;
+    let mut cnt = 0u32;
+    for i in (0..n).step_by(16) {
+        let a = _mm512_abs_ps(_mm512_loadu_ps(llrs.as_ptr().add(i)));
+        let k =
+            _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, lim) & _mm512_cmp_ps_mask::<_CMP_GT_OQ>(a, zero);
+        acc = _mm512_mask_add_ps(acc, k, acc, a);
+        cnt += k.count_ones();
+    }
+    let mut lanes = [0f32; 16];
+    _mm512_storeu_ps(lanes.as_mut_ptr(), acc);
+    super::abs_sum_lanes(&llrs[n..], certain, lanes, cnt)
 }

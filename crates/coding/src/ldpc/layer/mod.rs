@@ -6,10 +6,13 @@
 //! of the layer (check k of the block row) meets value (k + s) mod Z of the column.
 //!
 //! [`update`] processes one block row over all Z lifted checks. Per lane k:
-//! * pass 1, per edge e: T_e = sat(APP − R_e) (i8), |T_e| as u8 (0…128), the two smallest
-//!   magnitudes m1 ≤ m2 and the XOR of all T_e (its sign bit is the sign product);
-//! * normalization: s_i = α·m_i with α = 5/8 when `low_rate`, else 3/4 (exact shifts);
-//! * pass 2, per edge: R'_e = ±(|T_e| = m1 ? s2 : s1) with the sign of T_e times the
+//! * pass 1, per edge e: T_e = sat(APP − R_e) (i8); the message U_e the check sees is T_e,
+//!   or, when self-correcting (Savin's self-corrected min-sum), 0 if T_e's sign differs
+//!   from the edge's previous non-erased message P_e, and P_e ← U_e; then |U_e| as u8
+//!   (0…128), the two smallest magnitudes m1 ≤ m2 and the XOR of all U_e (its sign bit is
+//!   the sign product);
+//! * normalization: s_i = min(⌊¾·m_i⌋, [`R_MAX`]) (exact shifts);
+//! * pass 2, per edge: R'_e = ±(|U_e| = m1 ? s2 : s1) with the sign of U_e times the
 //!   product, APP = sat(T_e + R'_e). Comparing magnitudes instead of tracking the index of
 //!   the minimum is exact: on a tie m2 = m1.
 //!
@@ -48,14 +51,22 @@ pub(crate) fn stride(z: usize) -> usize {
     padded(z) + 2 * PAD
 }
 
-/// α·m for an unsigned magnitude m ≤ 128 (the result fits an i8).
+/// Largest check-to-variable message magnitude: half the APP range, so that an APP value
+/// saturated at 127 cannot change sign in one update (T = 127 − R ≥ 64, 64 − 63 > 0).
+/// Without the bound a saturated, reliable variable could flip on a single opposing message,
+/// and the self-corrected decoder would amplify the flip into erasures. It is not below the
+/// input limit, so one check can still overturn a wrong channel LLR on a degree-1 parity.
+pub(crate) const R_MAX: u8 = 63;
+
+/// The self-corrected decoder erases a sign change only up to this magnitude.
+pub(crate) const ERASE_MAX: u8 = 12;
+
+/// min(⌊¾·m⌋, [`R_MAX`]) for an unsigned magnitude m ≤ 128, with ⌊¾·m⌋ = ⌊(m + ⌊m/2⌋)/2⌋
+/// (m + m/2 ≤ 192 fits a byte). Rounding down measured better than rounding up (it acts as a
+/// small offset), and ¾ better than 5/8 or 13/16.
 #[inline(always)]
-fn scale(m: u8, low_rate: bool) -> u8 {
-    if low_rate {
-        (m >> 1) + (m >> 3)
-    } else {
-        m - (m >> 2)
-    }
+fn scale(m: u8) -> u8 {
+    ((m + (m >> 1)) >> 1).min(R_MAX)
 }
 
 /// Checks the buffers `update` and `syndrome_ok` index into; panics on a caller bug (the
@@ -72,25 +83,38 @@ fn check_bounds(edges: &[Edge], z: usize, app: &[i8], msg: Option<&[i8]>) {
 }
 
 /// Runs the layer update for `edges` on `app` with this row's messages `msg`
-/// (degree × [`padded`]\(Z\)), on `isa`.
+/// (degree × [`padded`]\(Z\)), on `isa`; with `prev` (laid out as `msg`), self-correcting.
 pub(crate) fn update(
     isa: Isa,
     edges: &[Edge],
     z: usize,
-    low_rate: bool,
     app: &mut [i8],
     msg: &mut [i8],
+    prev: Option<&mut [i8]>,
 ) {
     check_bounds(edges, z, app, Some(msg));
+    if let Some(p) = &prev {
+        assert_eq!(p.len(), msg.len());
+    }
     match isa {
         // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built; the
         // buffer bounds were checked above.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { avx512::update(edges, z, low_rate, app, msg) },
+        Isa::Avx512 => unsafe {
+            match prev {
+                Some(p) => avx512::update::<true>(edges, z, app, msg, p),
+                None => avx512::update::<false>(edges, z, app, msg, &mut []),
+            }
+        },
         // SAFETY: as above.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { avx2::update(edges, z, low_rate, app, msg) },
-        _ => update_scalar(edges, z, low_rate, app, msg),
+        Isa::Avx2 => unsafe {
+            match prev {
+                Some(p) => avx2::update::<true>(edges, z, app, msg, p),
+                None => avx2::update::<false>(edges, z, app, msg, &mut []),
+            }
+        },
+        _ => update_scalar(edges, z, app, msg, prev),
     }
 }
 
@@ -135,28 +159,78 @@ pub(crate) fn quantize_scalar(src: &[f32], scale: f32, limit: f32, dst: &mut [i8
     ok
 }
 
+/// Sum and count of the magnitudes in (0, `certain`) of `llrs`, accumulated in 16 lanes
+/// (lane i takes the values at positions ≡ i mod 16) that are then added in lane order: the
+/// same order on every ISA, so the sum is bit-identical.
+pub(crate) fn abs_sum(isa: Isa, llrs: &[f32], certain: f32) -> (f32, u32) {
+    let (acc, cnt) = match isa {
+        // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { avx512::abs_sum(llrs, certain) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::abs_sum(llrs, certain) },
+        _ => abs_sum_lanes(llrs, certain, [0.0; 16], 0),
+    };
+    (acc.iter().sum(), cnt)
+}
+
+/// The 16-lane accumulation of [`abs_sum`] from position 0 of `llrs` on, continuing `acc`
+/// and `cnt` (the SIMD versions call it for the tail).
+pub(crate) fn abs_sum_lanes(
+    llrs: &[f32],
+    certain: f32,
+    mut acc: [f32; 16],
+    mut cnt: u32,
+) -> ([f32; 16], u32) {
+    for (i, &v) in llrs.iter().enumerate() {
+        let a = v.abs();
+        if a < certain && a > 0.0 {
+            acc[i % 16] += a;
+            cnt += 1;
+        }
+    }
+    (acc, cnt)
+}
+
 /// The layer update one lane at a time: the oracle of the SIMD versions.
-fn update_scalar(edges: &[Edge], z: usize, low_rate: bool, app: &mut [i8], msg: &mut [i8]) {
+fn update_scalar(
+    edges: &[Edge],
+    z: usize,
+    app: &mut [i8],
+    msg: &mut [i8],
+    mut prev: Option<&mut [i8]>,
+) {
     let zp = padded(z);
     let mut t = [0i8; MAX_DEGREE];
+    let mut u = [0i8; MAX_DEGREE];
     for k in 0..z {
         let (mut m1, mut m2, mut sign) = (u8::MAX, u8::MAX, 0i8);
         for (e, ed) in edges.iter().enumerate() {
             let a = app[ed.base + (k + ed.shift) % z];
             let v = a.saturating_sub(msg[e * zp + k]);
             t[e] = v;
-            let mag = v.unsigned_abs();
+            u[e] = match prev.as_deref_mut() {
+                Some(p) => {
+                    let old = p[e * zp + k];
+                    let flip = old != 0 && (old ^ v) < 0 && v.unsigned_abs() <= ERASE_MAX;
+                    let ue = if flip { 0 } else { v };
+                    p[e * zp + k] = ue;
+                    ue
+                }
+                None => v,
+            };
+            let mag = u[e].unsigned_abs();
             m2 = m2.min(m1.max(mag));
             m1 = m1.min(mag);
-            sign ^= v;
+            sign ^= u[e];
         }
-        let (s1, s2) = (scale(m1, low_rate) as i8, scale(m2, low_rate) as i8);
+        let (s1, s2) = (scale(m1) as i8, scale(m2) as i8);
         for (e, ed) in edges.iter().enumerate() {
-            let v = t[e];
-            let r = if v.unsigned_abs() == m1 { s2 } else { s1 };
-            let r = if (sign ^ v) < 0 { -r } else { r };
+            let r = if u[e].unsigned_abs() == m1 { s2 } else { s1 };
+            let r = if (sign ^ u[e]) < 0 { -r } else { r };
             msg[e * zp + k] = r;
-            app[ed.base + (k + ed.shift) % z] = v.saturating_add(r);
+            app[ed.base + (k + ed.shift) % z] = t[e].saturating_add(r);
         }
     }
 }
@@ -211,9 +285,13 @@ mod tests {
                 }
                 let mut msg0 = vec![0i8; deg * zp];
                 for v in msg0.iter_mut() {
-                    *v = r.random_range(-96i32..=96) as i8;
+                    *v = r.random_range(-63i32..=63) as i8;
                 }
-                let low = trial % 2 == 1;
+                let sc = trial % 2 == 1;
+                let mut prev0 = vec![0i8; deg * zp];
+                for v in prev0.iter_mut() {
+                    *v = r.random_range(-20i32..=20) as i8;
+                }
                 let valid = |app: &[i8]| -> Vec<i8> {
                     (0..cols)
                         .flat_map(|c| app[c * st + PAD..c * st + PAD + z].to_vec())
@@ -224,14 +302,24 @@ mod tests {
                         .flat_map(|e| msg[e * zp..e * zp + z].to_vec())
                         .collect()
                 };
-                let (mut app_s, mut msg_s) = (app0.clone(), msg0.clone());
-                update(Isa::Scalar, &edges, z, low, &mut app_s, &mut msg_s);
+                let (mut app_s, mut msg_s, mut prev_s) =
+                    (app0.clone(), msg0.clone(), prev0.clone());
+                let p = sc.then_some(&mut prev_s[..]);
+                update(Isa::Scalar, &edges, z, &mut app_s, &mut msg_s, p);
                 let syn_s = syndrome_ok(Isa::Scalar, &edges, z, &app_s);
                 for isa in Isa::available() {
-                    let (mut app, mut msg) = (app0.clone(), msg0.clone());
-                    update(isa, &edges, z, low, &mut app, &mut msg);
+                    let (mut app, mut msg, mut prev) = (app0.clone(), msg0.clone(), prev0.clone());
+                    update(
+                        isa,
+                        &edges,
+                        z,
+                        &mut app,
+                        &mut msg,
+                        sc.then_some(&mut prev[..]),
+                    );
                     assert_eq!(valid(&app), valid(&app_s), "{isa} z={z} trial {trial}");
                     assert_eq!(lanes(&msg), lanes(&msg_s), "{isa} z={z} trial {trial}");
+                    assert_eq!(lanes(&prev), lanes(&prev_s), "{isa} z={z} trial {trial}");
                     assert_eq!(syndrome_ok(isa, &edges, z, &app), syn_s, "{isa} z={z}");
                 }
             }
@@ -262,6 +350,27 @@ mod tests {
         let mut d = [0i8; 6];
         quantize_scalar(&src[..6], 2.0, 63.0, &mut d);
         assert_eq!(&d[3..], &[2, -4, 63]);
+    }
+
+    #[test]
+    fn every_isa_sums_magnitudes_like_the_scalar_twin() {
+        let mut r = rng::stream(7, 0);
+        let mut src: Vec<f32> = (0..999).map(|_| r.random_range(-40.0f32..40.0)).collect();
+        src[10] = 1e4;
+        src[11] = 0.0;
+        src[12] = -1e5;
+        for n in [0usize, 5, 16, 17, 40, 999] {
+            let want = abs_sum(Isa::Scalar, &src[..n], 1000.0);
+            for isa in Isa::available() {
+                let got = abs_sum(isa, &src[..n], 1000.0);
+                assert_eq!(got.0.to_bits(), want.0.to_bits(), "{isa} n={n}");
+                assert_eq!(got.1, want.1, "{isa} n={n}");
+            }
+        }
+        assert_eq!(
+            abs_sum(Isa::Scalar, &[1.5, -2.0, 0.0, 5e3], 1000.0),
+            (3.5, 2)
+        );
     }
 
     /// A row whose hard decisions satisfy every check passes; flipping one value fails it.
