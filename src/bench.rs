@@ -404,20 +404,22 @@ pub fn run(
             (BaseGraph::Bg2, 384),
             (BaseGraph::Bg1, 52),
         ] {
-            progress(&format!("ldpc_encode/bg{}/z{z}", bg.number()));
-            let enc = LdpcEncoder::new(bg, LiftingSize::new(z)?)?;
-            let mut c = vec![0u8; enc.k()];
-            rng::fill_bits(&mut rng::stream(7, 0), &mut c);
-            let mut d = vec![0u8; enc.n()];
-            let ns = time_op(budget, || enc.encode(black_box(&c), &mut d).expect("sized"));
-            out.push(result(
-                "ldpc_encode",
-                json!({"bg": bg.number(), "z": z, "k": enc.k(), "n": enc.n(), "output": "complete codeword"}),
-                Isa::Scalar,
-                ns,
-                enc.k() as f64,
-                "Mbit/s",
-            ));
+            for &isa in &opts.isas {
+                progress(&format!("ldpc_encode/{isa}/bg{}/z{z}", bg.number()));
+                let enc = LdpcEncoder::with_isa(bg, LiftingSize::new(z)?, isa)?;
+                let mut c = vec![0u8; enc.k()];
+                rng::fill_bits(&mut rng::stream(7, 0), &mut c);
+                let mut d = vec![0u8; enc.n()];
+                let ns = time_op(budget, || enc.encode(black_box(&c), &mut d).expect("sized"));
+                out.push(result(
+                    "ldpc_encode",
+                    json!({"bg": bg.number(), "z": z, "k": enc.k(), "n": enc.n(), "output": "complete codeword"}),
+                    isa,
+                    ns,
+                    enc.k() as f64,
+                    "Mbit/s",
+                ));
+            }
         }
     }
     if want("ldpc_decode") {
