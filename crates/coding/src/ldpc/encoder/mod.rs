@@ -176,7 +176,12 @@ fn encode_body(enc: &LdpcEncoder, c: &[u8], d: &mut [u8], scratch: &mut Vec<u8>)
     }
     // Extension rows: their systematic and core parity columns.
     for i in 4..enc.rows.len() {
-        xor_rows(ext, &enc.info_offs[i], None, &mut parity[i * z..(i + 1) * z]);
+        xor_rows(
+            ext,
+            &enc.info_offs[i],
+            None,
+            &mut parity[i * z..(i + 1) * z],
+        );
     }
 }
 
