@@ -269,17 +269,58 @@ impl PolarCode {
         self.i_bil
     }
 
-    /// Polar transform in place: x = u·G_N (G_N = F^{⊗n}, F = [[1,0],[1,1]]).
+    /// Polar transform in place: x = u·G_N (G_N = F^{⊗n}, F = [[1,0],[1,1]]); its own
+    /// inverse. From N = 64 on the bits are packed into 64-bit words: the butterflies of
+    /// span h < 64 are one shift-mask-XOR per word, the wider ones XOR whole words.
     pub(crate) fn transform(x: &mut [u8]) {
         let n = x.len();
-        let mut h = 1;
-        while h < n {
-            for blk in (0..n).step_by(2 * h) {
-                for i in blk..blk + h {
-                    x[i] ^= x[i + h];
+        if n < 64 || !n.is_power_of_two() || n > 64 * 16 {
+            let mut h = 1;
+            while h < n {
+                for blk in (0..n).step_by(2 * h) {
+                    for i in blk..blk + h {
+                        x[i] ^= x[i + h];
+                    }
+                }
+                h *= 2;
+            }
+            return;
+        }
+        const MASKS: [(u32, u64); 6] = [
+            (1, 0x5555_5555_5555_5555),
+            (2, 0x3333_3333_3333_3333),
+            (4, 0x0f0f_0f0f_0f0f_0f0f),
+            (8, 0x00ff_00ff_00ff_00ff),
+            (16, 0x0000_ffff_0000_ffff),
+            (32, 0x0000_0000_ffff_ffff),
+        ];
+        let nw = n / 64;
+        let mut w = [0u64; 16];
+        for (v, bits) in w.iter_mut().zip(x.chunks_exact(64)) {
+            *v = bits
+                .iter()
+                .enumerate()
+                .fold(0u64, |a, (j, &b)| a | (u64::from(b & 1) << j));
+        }
+        let w = &mut w[..nw];
+        for v in w.iter_mut() {
+            for (h, m) in MASKS {
+                *v ^= (*v >> h) & m;
+            }
+        }
+        let mut hw = 1;
+        while hw < nw {
+            for blk in (0..nw).step_by(2 * hw) {
+                for i in blk..blk + hw {
+                    w[i] ^= w[i + hw];
                 }
             }
-            h *= 2;
+            hw *= 2;
+        }
+        for (v, bits) in w.iter().zip(x.chunks_exact_mut(64)) {
+            for (j, b) in bits.iter_mut().enumerate() {
+                *b = ((v >> j) & 1) as u8;
+            }
         }
     }
 
@@ -349,6 +390,36 @@ impl PolarCode {
     pub(crate) fn extract(&self, u: &[u8], c: &mut [u8]) {
         for (t, &pos) in self.info.iter().enumerate() {
             c[self.il[t]] = u[pos];
+        }
+    }
+}
+
+#[cfg(test)]
+mod transform_tests {
+    use super::PolarCode;
+
+    /// The packed transform equals the butterfly definition, and is an involution.
+    #[test]
+    fn packed_transform_matches_the_definition() {
+        let mut r = nrkit_core::rng::stream(3, 0);
+        for n in [2usize, 8, 32, 64, 128, 512, 1024] {
+            let mut x = vec![0u8; n];
+            nrkit_core::rng::fill_bits(&mut r, &mut x);
+            let mut want = x.clone();
+            let mut h = 1;
+            while h < n {
+                for blk in (0..n).step_by(2 * h) {
+                    for i in blk..blk + h {
+                        want[i] ^= want[i + h];
+                    }
+                }
+                h *= 2;
+            }
+            let mut got = x.clone();
+            PolarCode::transform(&mut got);
+            assert_eq!(got, want, "N={n}");
+            PolarCode::transform(&mut got);
+            assert_eq!(got, x, "N={n}");
         }
     }
 }

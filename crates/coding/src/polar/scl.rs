@@ -1,13 +1,25 @@
 //! CRC-aided successive-cancellation list (CA-SCL) decoding of the codes of [`super`].
 //!
-//! LLR-domain SC on the code tree of d = u·G_N (all-frozen and all-information subtrees are
-//! decided in one step, as in fast SSCL): a node of size n passes
-//! f(a, b) = sign(a)·sign(b)·min(|a|, |b|) of its two halves to its left child and
-//! g(a, b, β) = b + (1 − 2β)·a to its right child, and returns β = (β_L ⊕ β_R, β_R). Each
-//! information bit forks every path; the L paths of smallest metric survive, with the
-//! metric growing by |LLR| whenever a decision disagrees with its LLR. At the end the
-//! paths are offered, best first, to the caller's CRC check; the first that passes wins.
-//! List size 1 is plain SC decoding.
+//! LLR-domain SC on the code tree of d = u·G_N, as a fast simplified SCL (Hashemi, Sarkis
+//! et al.): a node of size n passes f(a, b) = sign(a)·sign(b)·min(|a|, |b|) of its two
+//! halves to its left child and g(a, b, β) = b + (1 − 2β)·a to its right child, and
+//! returns β = (β_L ⊕ β_R, β_R). Four kinds of subtree are decided in one step from the
+//! node's LLRs instead of bit by bit:
+//! * rate 0 (all frozen): β = 0, the metric grows by the magnitudes of the negative LLRs;
+//! * repetition (all frozen but the last bit): β all 0 or all 1, each path forks into both;
+//! * rate 1 (no frozen bit): hard decisions, then min(L − 1, n) steps that fork each path
+//!   into keeping or flipping its next least reliable position (cost |LLR|);
+//! * single parity check (only the first bit frozen): hard decisions with the least
+//!   reliable bit fixing the parity (cost |LLR_min| when it must flip), then
+//!   min(L, n) − 1 steps that fork into flipping the next least reliable bit together with
+//!   the least reliable one.
+//!
+//! The metric of a path grows by |LLR| whenever a decision disagrees with its LLR; after
+//! each fork the L paths of smallest metric survive. Paths live in L fixed slots; a fork
+//! copies only the state the rest of the decoding still reads (the LLRs of ancestors
+//! whose right child is still to come, the left-child decisions of ancestors being
+//! finished). At the end the paths are offered, best first, to the caller's CRC check; the
+//! first that passes wins. List size 1 is (fast) SC decoding.
 
 use nrkit_core::Error;
 
@@ -16,30 +28,139 @@ use super::PolarCode;
 /// Most paths.
 pub const MAX_LIST: usize = 32;
 
-#[derive(Clone)]
-struct Path {
-    llr: Vec<f32>,
-    beta: Vec<u8>,
-    u: Vec<u8>,
-    pm: f32,
-}
-
-#[inline]
+/// sign(a)·sign(b)·min(|a|, |b|) (bit operations, so that the loops vectorize).
+#[inline(always)]
 fn f(a: f32, b: f32) -> f32 {
     let m = a.abs().min(b.abs());
-    if (a < 0.0) != (b < 0.0) {
-        -m
-    } else {
-        m
-    }
+    f32::from_bits(((a.to_bits() ^ b.to_bits()) & 0x8000_0000) | m.to_bits())
 }
 
-#[inline]
+/// b + (1 − 2β)·a.
+#[inline(always)]
 fn g(a: f32, b: f32, beta: u8) -> f32 {
-    if beta == 0 {
-        b + a
-    } else {
-        b - a
+    b + f32::from_bits(a.to_bits() ^ (u32::from(beta & 1) << 31))
+}
+
+/// Kind of a subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Rate0,
+    Rate1,
+    Rep,
+    Spc,
+    Split,
+}
+
+/// A decision applied to a path's slot after a fork.
+#[derive(Debug, Clone, Copy)]
+enum Choice {
+    /// Keep the current decisions.
+    Keep,
+    /// Flip β at this position of the node.
+    Flip(usize),
+    /// Flip β at both positions (SPC: a bit and the parity-fixing least reliable one).
+    Flip2(usize, usize),
+    /// Set all n decisions of the node to this bit (repetition).
+    All(u8),
+}
+
+/// Per-decode state: L slots of per-path LLRs (depths 1…m, N − 1 values) and decisions
+/// (depths 0…m, 2N − 1 values), the path metrics and the active slots.
+struct State<'a> {
+    n: usize,
+    channel: &'a [f32],
+    llr: Vec<f32>,
+    beta: Vec<u8>,
+    pm: Vec<f32>,
+    active: Vec<usize>,
+    /// Per slot: the node's positions by reliability (rate 1, SPC).
+    order: Vec<Vec<usize>>,
+    /// Reused candidate buffer of `fork`.
+    cand: Vec<(usize, Choice, f32)>,
+}
+
+impl State<'_> {
+    /// Offset of depth `d`'s LLR array (d ≥ 1) in a slot.
+    fn loff(&self, d: usize) -> usize {
+        self.n - (self.n >> (d - 1))
+    }
+
+    /// Offset of depth `d`'s decision array in a slot.
+    fn boff(&self, d: usize) -> usize {
+        2 * self.n - 2 * (self.n >> d)
+    }
+
+    /// The LLRs of the node at depth `d` of slot `l`.
+    fn llr_at(&self, l: usize, d: usize, len: usize) -> &[f32] {
+        if d == 0 {
+            &self.channel[..len]
+        } else {
+            let o = l * self.n + self.loff(d);
+            &self.llr[o..o + len]
+        }
+    }
+
+    /// Runs `k` on slot `l`'s node of size `n` at depth `d`: its LLRs, its left child's
+    /// LLR array (n/2), its decision array (n) and its child's decision array (n/2).
+    fn with_parent_child(
+        &mut self,
+        l: usize,
+        d: usize,
+        n: usize,
+        k: impl FnOnce(&[f32], &mut [f32], &mut [u8], &mut [u8]),
+    ) {
+        let half = n / 2;
+        let big = self.n;
+        let co = self.loff(d + 1);
+        let slot = &mut self.llr[l * big..(l + 1) * big];
+        let (lo, hi) = slot.split_at_mut(co);
+        let child = &mut hi[..half];
+        let par: &[f32] = if d == 0 {
+            &self.channel[..n]
+        } else {
+            let po = big - (big >> (d - 1));
+            &lo[po..po + n]
+        };
+        let bo = 2 * big - 2 * (big >> d);
+        let cbo = 2 * big - 2 * (big >> (d + 1));
+        let bslot = &mut self.beta[l * 2 * big..(l + 1) * 2 * big];
+        let (blo, bhi) = bslot.split_at_mut(cbo);
+        k(par, child, &mut blo[bo..bo + n], &mut bhi[..half]);
+    }
+
+    fn beta_at(&mut self, l: usize, d: usize, len: usize) -> &mut [u8] {
+        let o = l * 2 * self.n + self.boff(d);
+        &mut self.beta[o..o + len]
+    }
+
+    /// Copies into slot `dst` what decoding still reads of slot `src` at the node
+    /// (`depth`, `u_off`).
+    fn copy_slot(&mut self, src: usize, dst: usize, depth: usize, u_off: usize) {
+        let n = self.n;
+        for d in 0..=depth {
+            let size = n >> d;
+            let right = d < depth && u_off & (size >> 1) != 0;
+            if (d == depth || !right) && d > 0 {
+                let o = self.loff(d);
+                self.llr
+                    .copy_within(src * n + o..src * n + o + size, dst * n + o);
+            }
+            if d == depth || right {
+                let o = self.boff(d);
+                self.beta
+                    .copy_within(src * 2 * n + o..src * 2 * n + o + size, dst * 2 * n + o);
+            }
+        }
+        self.pm[dst] = self.pm[src];
+        let (a, b) = if src < dst {
+            let (lo, hi) = self.order.split_at_mut(dst);
+            (&lo[src], &mut hi[0])
+        } else {
+            let (lo, hi) = self.order.split_at_mut(src);
+            (&hi[0], &mut lo[dst])
+        };
+        b.clear();
+        b.extend_from_slice(a);
     }
 }
 
@@ -48,7 +169,6 @@ fn g(a: f32, b: f32, beta: u8) -> f32 {
 pub struct SclDecoder {
     code: PolarCode,
     list: usize,
-    m: usize,
     /// frozen_prefix[i] = number of frozen bits among u_0 … u_{i−1}.
     frozen_prefix: Vec<usize>,
 }
@@ -59,7 +179,6 @@ impl SclDecoder {
         if list == 0 || list > MAX_LIST {
             return Err(Error::invalid("polar list size", "1..=32", list));
         }
-        let m = code.n().trailing_zeros() as usize;
         let mut frozen_prefix = vec![0usize; code.n() + 1];
         for (i, &f) in code.frozen().iter().enumerate() {
             frozen_prefix[i + 1] = frozen_prefix[i] + usize::from(f);
@@ -67,7 +186,6 @@ impl SclDecoder {
         Ok(SclDecoder {
             code,
             list,
-            m,
             frozen_prefix,
         })
     }
@@ -77,9 +195,20 @@ impl SclDecoder {
         &self.code
     }
 
-    fn off(&self, depth: usize) -> usize {
-        let n = self.code.n();
-        2 * n - 2 * (n >> depth)
+    fn kind(&self, n: usize, u_off: usize) -> Kind {
+        let fz = self.frozen_prefix[u_off + n] - self.frozen_prefix[u_off];
+        let frozen = self.code.frozen();
+        if fz == n {
+            Kind::Rate0
+        } else if fz == 0 {
+            Kind::Rate1
+        } else if fz == n - 1 && !frozen[u_off + n - 1] {
+            Kind::Rep
+        } else if n >= 4 && fz == 1 && frozen[u_off] {
+            Kind::Spc
+        } else {
+            Kind::Split
+        }
     }
 
     /// Decodes the N LLRs of d (from [`PolarCode::rate_recover`]); `crc_ok` receives the K
@@ -92,195 +221,235 @@ impl SclDecoder {
     ) -> Result<(Vec<u8>, bool), Error> {
         let n = self.code.n();
         Error::check_len("polar LLRs (N)", n, d_llr.len())?;
-        let mut llr = vec![0f32; 2 * n];
-        llr[..n].copy_from_slice(d_llr);
-        let mut paths = vec![Path {
-            llr,
-            beta: vec![0u8; 2 * n],
-            u: vec![0u8; n],
-            pm: 0.0,
-        }];
-        self.node(&mut paths, 0, 0);
-        paths.sort_by(|a, b| a.pm.total_cmp(&b.pm));
+        let l = self.list;
+        let mut st = State {
+            n,
+            channel: d_llr,
+            llr: vec![0f32; l * n],
+            beta: vec![0u8; l * 2 * n],
+            pm: vec![0f32; l],
+            active: vec![0],
+            order: vec![Vec::with_capacity(l); l],
+            cand: Vec::with_capacity(2 * l),
+        };
+        self.node(&mut st, 0, 0);
+        let mut paths = st.active.clone();
+        paths.sort_by(|&a, &b| st.pm[a].total_cmp(&st.pm[b]).then(a.cmp(&b)));
         let mut c = vec![0u8; self.code.k()];
-        for p in &paths {
-            self.code.extract(&p.u, &mut c);
+        let mut u = vec![0u8; n];
+        for &p in &paths {
+            // u = x·G_N (G_N is its own inverse).
+            u.copy_from_slice(st.beta_at(p, 0, n));
+            PolarCode::transform(&mut u);
+            self.code.extract(&u, &mut c);
             if crc_ok(&c) {
                 return Ok((c, true));
             }
         }
-        self.code.extract(&paths[0].u, &mut c);
+        u.copy_from_slice(st.beta_at(paths[0], 0, n));
+        PolarCode::transform(&mut u);
+        self.code.extract(&u, &mut c);
         Ok((c, false))
     }
 
-    fn node(&self, paths: &mut Vec<Path>, depth: usize, u_off: usize) {
-        let n = self.code.n() >> depth;
-        let frozen = self.frozen_prefix[u_off + n] - self.frozen_prefix[u_off];
-        if frozen == n {
-            self.rate0(paths, depth, u_off);
-            return;
-        }
-        if n == 1 {
-            self.leaf(paths, depth, u_off);
-            return;
-        }
-        if frozen == 0 {
-            self.rate1(paths, depth, u_off);
-            return;
+    fn node(&self, st: &mut State, depth: usize, u_off: usize) {
+        let n = st.n >> depth;
+        match self.kind(n, u_off) {
+            Kind::Rate0 => return self.rate0(st, depth, n),
+            Kind::Rate1 => return self.rate1(st, depth, u_off, n),
+            Kind::Rep => return self.rep(st, depth, u_off, n),
+            Kind::Spc => return self.spc(st, depth, u_off, n),
+            Kind::Split => {}
         }
         let half = n / 2;
-        let (po, co) = (self.off(depth), self.off(depth + 1));
-        for p in paths.iter_mut() {
-            for i in 0..half {
-                p.llr[co + i] = f(p.llr[po + i], p.llr[po + half + i]);
-            }
-        }
-        self.node(paths, depth + 1, u_off);
-        for p in paths.iter_mut() {
-            for i in 0..half {
-                let bl = p.beta[co + i];
-                p.beta[po + i] = bl;
-                p.llr[co + i] = g(p.llr[po + i], p.llr[po + half + i], bl);
-            }
-        }
-        self.node(paths, depth + 1, u_off + half);
-        for p in paths.iter_mut() {
-            for i in 0..half {
-                let (bl, br) = (p.beta[po + i], p.beta[co + i]);
-                p.beta[po + i] = bl ^ br;
-                p.beta[po + half + i] = br;
-            }
-        }
-    }
-
-    /// All-frozen subtree: x = 0; each negative LLR costs its magnitude (the max-log path
-    /// metric of the subtree's SC decisions, computed from the node's LLRs directly).
-    fn rate0(&self, paths: &mut [Path], depth: usize, u_off: usize) {
-        let n = self.code.n() >> depth;
-        let at = self.off(depth);
-        for p in paths.iter_mut() {
-            let pen: f32 = p.llr[at..at + n]
-                .iter()
-                .filter(|&&l| l < 0.0)
-                .map(|l| -l)
-                .sum();
-            p.pm += pen;
-            p.beta[at..at + n].fill(0);
-            p.u[u_off..u_off + n].fill(0);
-        }
-    }
-
-    /// All-information subtree: hard decisions, then forks that flip the min(L − 1, n) least
-    /// reliable positions one at a time (each flip costs |LLR|).
-    fn rate1(&self, paths: &mut Vec<Path>, depth: usize, u_off: usize) {
-        let n = self.code.n() >> depth;
-        let at = self.off(depth);
-        // Per path: hard decisions into beta and the reliability order of its positions.
-        let mut orders: Vec<Vec<usize>> = Vec::with_capacity(paths.len());
-        for p in paths.iter_mut() {
-            for i in 0..n {
-                p.beta[at + i] = u8::from(p.llr[at + i] < 0.0);
-            }
-            let mut idx: Vec<usize> = (0..n).collect();
-            idx.sort_by(|&a, &b| p.llr[at + a].abs().total_cmp(&p.llr[at + b].abs()));
-            idx.truncate((self.list - 1).min(n));
-            orders.push(idx);
-        }
-        let flips = (self.list - 1).min(n);
-        for step in 0..flips {
-            // Candidates: keep (no cost) or flip the step-th least reliable position.
-            let mut cand: Vec<(usize, bool, f32)> = Vec::with_capacity(2 * paths.len());
-            for (i, p) in paths.iter().enumerate() {
-                let pos = orders[i][step];
-                cand.push((i, false, p.pm));
-                cand.push((i, true, p.pm + p.llr[at + pos].abs()));
-            }
-            if cand.len() > self.list {
-                cand.sort_by(|a, b| a.2.total_cmp(&b.2));
-                cand.truncate(self.list);
-            }
-            let mut counts = vec![0usize; paths.len()];
-            for &(pi, _, _) in &cand {
-                counts[pi] += 1;
-            }
-            let mut taken: Vec<Option<Path>> = paths.drain(..).map(Some).collect();
-            let mut next = Vec::with_capacity(cand.len());
-            let mut next_orders = Vec::with_capacity(cand.len());
-            cand.sort_by_key(|c| (c.0, c.1));
-            for (pi, flip, pm) in cand {
-                counts[pi] -= 1;
-                let mut p = if counts[pi] == 0 {
-                    taken[pi].take().expect("moved once")
-                } else {
-                    taken[pi].as_ref().expect("present").clone()
-                };
-                if flip {
-                    p.beta[at + orders[pi][step]] ^= 1;
+        for i in 0..st.active.len() {
+            let p = st.active[i];
+            st.with_parent_child(p, depth, n, |par, child, _, _| {
+                let (a, b) = par.split_at(half);
+                for ((c, &x), &y) in child.iter_mut().zip(a).zip(b) {
+                    *c = f(x, y);
                 }
-                p.pm = pm;
-                next.push(p);
-                next_orders.push(orders[pi].clone());
-            }
-            *paths = next;
-            orders = next_orders;
+            });
         }
-        // u of the subtree = β·G_n (G_n is its own inverse).
-        for p in paths.iter_mut() {
-            let (beta, u) = (&p.beta[at..at + n], &mut p.u[u_off..u_off + n]);
-            u.copy_from_slice(beta);
-            PolarCode::transform(u);
+        self.node(st, depth + 1, u_off);
+        for i in 0..st.active.len() {
+            let p = st.active[i];
+            st.with_parent_child(p, depth, n, |par, child, pbeta, cbeta| {
+                let (a, b) = par.split_at(half);
+                // The left child's decisions move to the parent's array (the right child
+                // reuses the child array).
+                pbeta[..half].copy_from_slice(&cbeta[..half]);
+                for (((c, &x), &y), &bl) in child.iter_mut().zip(a).zip(b).zip(&pbeta[..half]) {
+                    *c = g(x, y, bl);
+                }
+            });
+        }
+        self.node(st, depth + 1, u_off + half);
+        for i in 0..st.active.len() {
+            let p = st.active[i];
+            st.with_parent_child(p, depth, n, |_, _, pbeta, cbeta| {
+                let (l, r) = pbeta.split_at_mut(half);
+                for ((bl, br), &c) in l.iter_mut().zip(r.iter_mut()).zip(&cbeta[..half]) {
+                    *bl ^= c;
+                    *br = c;
+                }
+            });
         }
     }
 
-    fn leaf(&self, paths: &mut Vec<Path>, depth: usize, u: usize) {
-        let at = self.off(depth);
-        debug_assert_eq!(depth, self.m);
-        if self.code.frozen()[u] {
-            for p in paths.iter_mut() {
-                let l = p.llr[at];
-                if l < 0.0 {
-                    p.pm -= l;
-                }
-                p.u[u] = 0;
-                p.beta[at] = 0;
-            }
-            return;
-        }
-        // Candidates (path index, bit, metric).
-        let mut cand: Vec<(usize, u8, f32)> = Vec::with_capacity(2 * paths.len());
-        for (i, p) in paths.iter().enumerate() {
-            let l = p.llr[at];
-            cand.push((i, 0, p.pm + if l < 0.0 { -l } else { 0.0 }));
-            cand.push((i, 1, p.pm + if l > 0.0 { l } else { 0.0 }));
-        }
+    /// Keeps the best `list` of `cand` (slot, choice, new metric), copying slots that
+    /// survive more than once, then applies the choices. Returns the kept candidates in
+    /// the order of the new active slots.
+    fn fork(
+        &self,
+        st: &mut State,
+        depth: usize,
+        u_off: usize,
+        mut cand: Vec<(usize, Choice, f32)>,
+    ) -> Vec<(usize, Choice, f32)> {
+        let n = st.n >> depth;
         if cand.len() > self.list {
-            cand.sort_by(|a, b| a.2.total_cmp(&b.2));
+            cand.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
             cand.truncate(self.list);
         }
-        let mut next: Vec<Path> = Vec::with_capacity(cand.len());
-        // Move each path into its first surviving candidate, clone for the second.
-        let mut taken: Vec<Option<Path>> = paths.drain(..).map(Some).collect();
-        let mut order: Vec<usize> = (0..cand.len()).collect();
-        // Candidates of the same path: the later one clones (the source is still present).
-        order.sort_by_key(|&c| (cand[c].0, cand[c].1));
-        let mut counts = vec![0usize; taken.len()];
-        for &(pi, _, _) in &cand {
-            counts[pi] += 1;
+        let mut used = [false; MAX_LIST];
+        let mut claimed = [false; MAX_LIST];
+        for &(p, _, _) in &cand {
+            used[p] = true;
         }
-        for ci in order {
-            let (pi, bit, pm) = cand[ci];
-            counts[pi] -= 1;
-            let mut p = if counts[pi] == 0 {
-                taken[pi].take().expect("each path moved once")
+        let mut free = (0..self.list).filter(|&s| !used[s]);
+        let mut targets = [0usize; MAX_LIST];
+        for (i, &(p, _, _)) in cand.iter().enumerate() {
+            if claimed[p] {
+                let t = free.next().expect("at most L survivors");
+                st.copy_slot(p, t, depth, u_off);
+                targets[i] = t;
             } else {
-                taken[pi].as_ref().expect("present until moved").clone()
-            };
-            p.u[u] = bit;
-            p.beta[at] = bit;
-            p.pm = pm;
-            next.push(p);
+                claimed[p] = true;
+                targets[i] = p;
+            }
         }
-        *paths = next;
+        st.active.clear();
+        for (&t, &(_, choice, pm)) in targets.iter().zip(&cand) {
+            st.pm[t] = pm;
+            let b = st.beta_at(t, depth, n);
+            match choice {
+                Choice::Keep => {}
+                Choice::Flip(i) => b[i] ^= 1,
+                Choice::Flip2(i, j) => {
+                    b[i] ^= 1;
+                    b[j] ^= 1;
+                }
+                Choice::All(bit) => b.fill(bit),
+            }
+            st.active.push(t);
+        }
+        cand
+    }
+
+    fn rate0(&self, st: &mut State, depth: usize, n: usize) {
+        for i in 0..st.active.len() {
+            let p = st.active[i];
+            let pen: f32 = st.llr_at(p, depth, n).iter().map(|&l| (-l).max(0.0)).sum();
+            st.pm[p] += pen;
+            st.beta_at(p, depth, n).fill(0);
+        }
+    }
+
+    fn rep(&self, st: &mut State, depth: usize, u_off: usize, n: usize) {
+        let mut cand = std::mem::take(&mut st.cand);
+        cand.clear();
+        for &p in &st.active {
+            let (mut c0, mut c1) = (0f32, 0f32);
+            for &l in st.llr_at(p, depth, n) {
+                c0 += (-l).max(0.0);
+                c1 += l.max(0.0);
+            }
+            cand.push((p, Choice::All(0), st.pm[p] + c0));
+            cand.push((p, Choice::All(1), st.pm[p] + c1));
+        }
+        st.cand = self.fork(st, depth, u_off, cand);
+    }
+
+    /// Hard decisions of every active path into β and its positions by reliability
+    /// (the `keep` least reliable, in order).
+    fn hard(&self, st: &mut State, depth: usize, n: usize, keep: usize) {
+        let big = st.n;
+        for i in 0..st.active.len() {
+            let p = st.active[i];
+            let llr: &[f32] = if depth == 0 {
+                &st.channel[..n]
+            } else {
+                let o = p * big + big - (big >> (depth - 1));
+                &st.llr[o..o + n]
+            };
+            let bo = p * 2 * big + 2 * big - 2 * (big >> depth);
+            for (b, &l) in st.beta[bo..bo + n].iter_mut().zip(llr) {
+                *b = u8::from(l < 0.0);
+            }
+            let idx = &mut st.order[p];
+            idx.clear();
+            idx.extend(0..n);
+            let by = |a: &usize, b: &usize| llr[*a].abs().total_cmp(&llr[*b].abs()).then(a.cmp(b));
+            if keep < n {
+                idx.select_nth_unstable_by(keep, by);
+                idx.truncate(keep);
+            }
+            idx.sort_unstable_by(by);
+        }
+    }
+
+    fn rate1(&self, st: &mut State, depth: usize, u_off: usize, n: usize) {
+        let steps = (self.list - 1).min(n);
+        self.hard(st, depth, n, steps);
+        for step in 0..steps {
+            let mut cand = std::mem::take(&mut st.cand);
+            cand.clear();
+            for &p in &st.active {
+                let pos = st.order[p][step];
+                let l = st.llr_at(p, depth, n)[pos].abs();
+                cand.push((p, Choice::Keep, st.pm[p]));
+                cand.push((p, Choice::Flip(pos), st.pm[p] + l));
+            }
+            st.cand = self.fork(st, depth, u_off, cand);
+        }
+    }
+
+    fn spc(&self, st: &mut State, depth: usize, u_off: usize, n: usize) {
+        let steps = self.list.min(n);
+        self.hard(st, depth, n, steps);
+        // Even parity via the least reliable bit; `flipped` tracks whether it now differs
+        // from its hard decision (then flipping it back earns its cost back).
+        let mut flipped = [false; MAX_LIST];
+        for i in 0..st.active.len() {
+            let p = st.active[i];
+            let parity = st.beta_at(p, depth, n).iter().fold(0u8, |a, &b| a ^ b);
+            if parity == 1 {
+                let pos = st.order[p][0];
+                st.pm[p] += st.llr_at(p, depth, n)[pos].abs();
+                st.beta_at(p, depth, n)[pos] ^= 1;
+                flipped[p] = true;
+            }
+        }
+        for step in 1..steps {
+            let mut cand = std::mem::take(&mut st.cand);
+            cand.clear();
+            for &p in &st.active {
+                let (p0, pt) = (st.order[p][0], st.order[p][step]);
+                let v = st.llr_at(p, depth, n);
+                let (l0, lt) = (v[p0].abs(), v[pt].abs());
+                let delta = lt + if flipped[p] { -l0 } else { l0 };
+                cand.push((p, Choice::Keep, st.pm[p]));
+                cand.push((p, Choice::Flip2(p0, pt), st.pm[p] + delta));
+            }
+            let kept = self.fork(st, depth, u_off, cand);
+            let mut next = [false; MAX_LIST];
+            for (&slot, &(src, c, _)) in st.active.iter().zip(&kept) {
+                next[slot] = flipped[src] ^ matches!(c, Choice::Flip2(..));
+            }
+            st.cand = kept;
+            flipped = next;
+        }
     }
 }
 
