@@ -6,11 +6,12 @@
 //! (§5.4.1.1), the input interleaver I_IL (Table 5.3.1.1-1, K ≤ 164), the encoder d = u·G_N,
 //! sub-block interleaving (Table 5.4.1.1-1), bit selection by repetition, puncturing or
 //! shortening (§5.4.1.2), the coded-bit interleaver I_BIL (§5.4.1.3) and the inverse of all
-//! of it for LLRs. Parity-check bits (n_PC > 0, UCI with 12 ≤ K ≤ 19) are not implemented
-//! yet and are rejected with an error.
+//! of it for LLRs; parity-check bits (§5.3.1.2: n_PC bits at the least reliable information
+//! positions, n_PC^wm of them at the minimum row weight, valued by the 5-bit cyclic shift
+//! register), which the UCI uses for 18 ≤ K ≤ 25 (§6.3.1.3.1, [`PolarCode::uci`]).
 //!
 //! Configurations: BCH (K = 56, E = 864, n_max = 9, I_IL on, I_BIL off), DCI (n_max = 9,
-//! I_IL on, I_BIL off), UCI (n_max = 10, I_IL off, I_BIL on).
+//! I_IL on, I_BIL off), UCI (n_max = 10, I_IL off, I_BIL on, PC bits for 18 ≤ K ≤ 25).
 
 pub mod scl;
 mod sequence;
@@ -55,8 +56,10 @@ pub struct PolarCode {
     i_il: bool,
     i_bil: bool,
     selection: Selection,
-    /// Information bit positions in u, ascending.
+    /// Positions in u of the K bits c', ascending.
     info: Vec<usize>,
+    /// pc[i]: u_i is a parity-check bit (§5.3.1.2).
+    pc: Vec<bool>,
     /// frozen[i] for i in 0..N.
     frozen: Vec<bool>,
     /// c'_k = c_{il[k]} (identity without I_IL).
@@ -77,6 +80,39 @@ impl PolarCode {
     /// (uplink); `i_il` enables the input interleaver (downlink, K ≤ 164); `i_bil` the
     /// coded-bit interleaver (uplink).
     pub fn new(k: usize, e: usize, n_max: u32, i_il: bool, i_bil: bool) -> Result<Self, Error> {
+        Self::with_pc(k, e, n_max, i_il, i_bil, 0, 0)
+    }
+
+    /// The UCI configuration of §6.3.1.3.1 for K bits (payload plus CRC6 or CRC11) in E
+    /// bits: n_max = 10, no I_IL, I_BIL on; for 18 ≤ K ≤ 25 (payload 12…19 bits) n_PC = 3
+    /// parity-check bits, one of them at the minimum row weight when E − K + 3 > 192.
+    pub fn uci(k: usize, e: usize) -> Result<Self, Error> {
+        let (n_pc, n_pc_wm) = if (18..=25).contains(&k) {
+            (3, usize::from(e + 3 > 192 + k))
+        } else {
+            (0, 0)
+        };
+        Self::with_pc(k, e, 10, false, true, n_pc, n_pc_wm)
+    }
+
+    /// As [`new`](Self::new) with `n_pc` parity-check bits of which `n_pc_wm` (0 or 1) sit at
+    /// the minimum-row-weight position (§5.3.1.2).
+    pub fn with_pc(
+        k: usize,
+        e: usize,
+        n_max: u32,
+        i_il: bool,
+        i_bil: bool,
+        n_pc: usize,
+        n_pc_wm: usize,
+    ) -> Result<Self, Error> {
+        if n_pc > 3 || n_pc_wm > n_pc.min(1) {
+            return Err(Error::invalid(
+                "polar parity-check bits (n_PC, n_PC^wm)",
+                "n_PC <= 3, n_PC^wm <= min(n_PC, 1)",
+                format!("({n_pc}, {n_pc_wm})"),
+            ));
+        }
         if !(9..=10).contains(&n_max) {
             return Err(Error::invalid("polar n_max", "9 or 10", n_max));
         }
@@ -85,13 +121,6 @@ impl PolarCode {
         }
         if i_il && k > 164 {
             return Err(Error::invalid("polar K with I_IL", "<= 164", k));
-        }
-        if (12..=19).contains(&k) && i_bil {
-            return Err(Error::invalid(
-                "polar K",
-                "outside 12..=19 for uplink (parity-check bits are not implemented)",
-                k,
-            ));
         }
         if e < k || e > 8192 {
             return Err(Error::invalid("polar E", format!("{k}..=8192"), e));
@@ -147,26 +176,42 @@ impl PolarCode {
                 }
             }
         }
-        // Q_I: the K most reliable positions of Q_0^{N-1} not pre-frozen.
-        let mut info: Vec<usize> = sequence::Q
+        // Q_I: the K + n_PC most reliable positions of Q_0^{N-1} not pre-frozen (most
+        // reliable first).
+        let q_i: Vec<usize> = sequence::Q
             .iter()
             .rev()
             .map(|&q| usize::from(q))
             .filter(|&q| q < n && !pre_frozen[q])
-            .take(k)
+            .take(k + n_pc)
             .collect();
-        if info.len() < k {
+        if q_i.len() < k + n_pc {
             return Err(Error::invalid(
                 "polar K",
                 "fewer than the unfrozen positions",
                 k,
             ));
         }
-        info.sort_unstable();
+        // Q_PC (§5.3.1.2): the n_PC − n_PC^wm least reliable of Q_I, and for n_PC^wm the
+        // position of minimum row weight (2^popcount) in Q̃_I, the |Q_I| − n_PC = K most
+        // reliable of Q_I, the most reliable of those on a tie.
+        let mut pc = vec![false; n];
+        for &q in &q_i[k + n_pc_wm..] {
+            pc[q] = true;
+        }
+        if n_pc_wm == 1 {
+            let best = q_i[..k]
+                .iter()
+                .copied()
+                .min_by_key(|&q| q.count_ones())
+                .expect("K >= 1");
+            pc[best] = true;
+        }
         let mut frozen = vec![true; n];
-        for &i in &info {
+        for &i in &q_i {
             frozen[i] = false;
         }
+        let info: Vec<usize> = (0..n).filter(|&i| !frozen[i] && !pc[i]).collect();
         let il: Vec<usize> = if i_il {
             PI_IL_MAX
                 .iter()
@@ -190,6 +235,7 @@ impl PolarCode {
             i_bil,
             selection,
             info,
+            pc,
             frozen,
             il,
             j,
@@ -249,12 +295,22 @@ impl PolarCode {
         self.selection
     }
 
-    /// Information positions in u, ascending.
+    /// Positions in u of the K bits c' (parity-check bits excluded), ascending.
     pub fn info_positions(&self) -> &[usize] {
         &self.info
     }
 
-    /// Frozen flags of u.
+    /// Parity-check flags of u (all false without PC bits).
+    pub fn pc(&self) -> &[bool] {
+        &self.pc
+    }
+
+    /// Whether the code has parity-check bits.
+    pub fn has_pc(&self) -> bool {
+        self.pc.iter().any(|&p| p)
+    }
+
+    /// Frozen flags of u (parity-check bits are not frozen).
     pub fn frozen(&self) -> &[bool] {
         &self.frozen
     }
@@ -331,6 +387,19 @@ impl PolarCode {
         d.fill(0);
         for (t, &pos) in self.info.iter().enumerate() {
             d[pos] = c[self.il[t]] & 1;
+        }
+        if self.has_pc() {
+            // §5.3.1.2: the cyclic shift register y0…y4, rotated at every position; an
+            // information bit is XORed into y0, a parity-check bit takes y0.
+            let mut y = [0u8; 5];
+            for (i, u) in d.iter_mut().enumerate() {
+                y.rotate_left(1);
+                if self.pc[i] {
+                    *u = y[0];
+                } else if !self.frozen[i] {
+                    y[0] ^= *u;
+                }
+            }
         }
         Self::transform(d);
         Ok(())
@@ -420,6 +489,61 @@ mod transform_tests {
             assert_eq!(got, want, "N={n}");
             PolarCode::transform(&mut got);
             assert_eq!(got, x, "N={n}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod pc_tests {
+    use super::PolarCode;
+
+    /// UCI codes with parity-check bits (§5.3.1.2, §6.3.1.3.1): three PC positions, one of
+    /// them at a minimum-row-weight position exactly when E − K + 3 > 192, and every PC bit
+    /// of an encoded u equal to the XOR of the earlier information bits u_i with i ≡ n
+    /// (mod 5) — the closed form of the shift register.
+    #[test]
+    fn uci_parity_check_bits_follow_the_shift_register() {
+        let mut r = nrkit_core::rng::stream(12, 0);
+        for k in [18usize, 21, 25] {
+            for e in [40usize, 100, 200, 250, 600] {
+                let code = PolarCode::uci(k, e).unwrap();
+                let n = code.n();
+                let pcs: Vec<usize> = (0..n).filter(|&i| code.pc()[i]).collect();
+                assert_eq!(pcs.len(), 3, "K={k} E={e}");
+                assert_eq!(code.info_positions().len(), k);
+                // The non-frozen positions by reliability (least reliable first).
+                let by_rel: Vec<usize> = super::sequence::Q
+                    .iter()
+                    .map(|&q| usize::from(q))
+                    .filter(|&q| q < n && !code.frozen()[q])
+                    .collect();
+                let wm = e + 3 > 192 + k;
+                let low = if wm { 2 } else { 3 };
+                for q in &by_rel[..low] {
+                    assert!(code.pc()[*q], "K={k} E={e}: least reliable {q} not PC");
+                }
+                if wm {
+                    // The remaining PC bit: minimum weight among the K most reliable.
+                    let rest = &by_rel[3..];
+                    let w = rest.iter().map(|q| q.count_ones()).min().unwrap();
+                    let q = *rest.iter().rev().find(|q| q.count_ones() == w).unwrap();
+                    assert!(code.pc()[q], "K={k} E={e}: weight position {q}");
+                }
+                let mut c = vec![0u8; k];
+                nrkit_core::rng::fill_bits(&mut r, &mut c);
+                let mut u = vec![0u8; n];
+                code.encode(&c, &mut u).unwrap();
+                PolarCode::transform(&mut u);
+                for &p in &pcs {
+                    let want = (0..p)
+                        .filter(|&i| i % 5 == p % 5 && !code.frozen()[i] && !code.pc()[i])
+                        .fold(0u8, |a, i| a ^ u[i]);
+                    assert_eq!(u[p], want, "K={k} E={e} PC at {p}");
+                }
+                let mut back = vec![0u8; k];
+                code.extract(&u, &mut back);
+                assert_eq!(back, c);
+            }
         }
     }
 }
