@@ -60,6 +60,8 @@ pub struct PolarCode {
     info: Vec<usize>,
     /// pc[i]: u_i is a parity-check bit (§5.3.1.2).
     pc: Vec<bool>,
+    /// Whether any `pc` is set.
+    has_pc: bool,
     /// frozen[i] for i in 0..N.
     frozen: Vec<bool>,
     /// c'_k = c_{il[k]} (identity without I_IL).
@@ -235,6 +237,7 @@ impl PolarCode {
             i_bil,
             selection,
             info,
+            has_pc: n_pc > 0,
             pc,
             frozen,
             il,
@@ -307,7 +310,7 @@ impl PolarCode {
 
     /// Whether the code has parity-check bits.
     pub fn has_pc(&self) -> bool {
-        self.pc.iter().any(|&p| p)
+        self.has_pc
     }
 
     /// Frozen flags of u (parity-check bits are not frozen).

@@ -98,6 +98,8 @@ struct State<'a> {
     order: Vec<Vec<usize>>,
     /// Reused candidate buffer of `fork`.
     cand: Vec<(usize, Choice, f32)>,
+    /// Reused sort keys of `hard`.
+    keys: Vec<u64>,
     /// Per slot, codes with parity-check bits: XOR of the decided information bits u_i by
     /// i mod 5 (a PC bit at position n takes entry n mod 5: the value the shift register of
     /// §5.3.1.2 holds in y0 there).
@@ -267,6 +269,7 @@ impl SclDecoder {
             active: vec![0],
             order: vec![Vec::with_capacity(l); l],
             cand: Vec::with_capacity(2 * l),
+            keys: Vec::with_capacity(n),
             pc_state: vec![[0u8; 5]; l],
         };
         self.node(&mut st, 0, 0);
@@ -349,12 +352,20 @@ impl SclDecoder {
         if cand.len() > self.list {
             // The best L (a selection, not a sort; the comparison is total, so the survivors
             // are deterministic).
-            cand.select_nth_unstable_by(self.list - 1, |a, b| {
-                a.2.total_cmp(&b.2)
-                    .then(a.0.cmp(&b.0))
-                    .then(matches!(a.1, Choice::Keep).cmp(&matches!(b.1, Choice::Keep)))
-            });
-            cand.truncate(self.list);
+            // Metrics are ≥ 0, so their bit patterns order like the values; the candidate
+            // index breaks ties. Integer keys sort much faster than a comparator.
+            let mut keys = [0u64; 2 * MAX_LIST];
+            let keys = &mut keys[..cand.len()];
+            for (i, (k, c)) in keys.iter_mut().zip(cand.iter()).enumerate() {
+                *k = (u64::from(c.2.to_bits()) << 32) | i as u64;
+            }
+            keys.sort_unstable();
+            let mut kept = [(0usize, Choice::Keep, 0f32); MAX_LIST];
+            for (d, &k) in kept.iter_mut().zip(keys.iter()) {
+                *d = cand[(k & 0xffff_ffff) as usize];
+            }
+            cand.clear();
+            cand.extend_from_slice(&kept[..self.list]);
         }
         let mut used = [false; MAX_LIST];
         let mut claimed = [false; MAX_LIST];
@@ -438,15 +449,22 @@ impl SclDecoder {
             for (b, &l) in st.beta[bo..bo + n].iter_mut().zip(llr) {
                 *b = u8::from(l < 0.0);
             }
+            // Positions by |LLR| (integer keys: magnitude bits, then position).
+            let keys = &mut st.keys;
+            keys.clear();
+            keys.extend(
+                llr.iter()
+                    .enumerate()
+                    .map(|(i, l)| (u64::from(l.abs().to_bits()) << 32) | i as u64),
+            );
+            if keep < n {
+                keys.select_nth_unstable(keep);
+                keys.truncate(keep);
+            }
+            keys.sort_unstable();
             let idx = &mut st.order[p];
             idx.clear();
-            idx.extend(0..n);
-            let by = |a: &usize, b: &usize| llr[*a].abs().total_cmp(&llr[*b].abs()).then(a.cmp(b));
-            if keep < n {
-                idx.select_nth_unstable_by(keep, by);
-                idx.truncate(keep);
-            }
-            idx.sort_unstable_by(by);
+            idx.extend(keys.iter().map(|&k| (k & 0xffff_ffff) as usize));
         }
     }
 
