@@ -164,14 +164,17 @@ fn coding(c: &mut Criterion) {
         b.iter(|| crc.compute_bytes(black_box(&data)))
     });
     for (bg, z) in [(BaseGraph::Bg1, 384usize), (BaseGraph::Bg2, 384)] {
-        let enc = LdpcEncoder::new(bg, LiftingSize::new(z).unwrap()).unwrap();
-        let mut info = vec![0u8; enc.k()];
-        rng::fill_bits(&mut rng::stream(7, 0), &mut info);
-        let mut d = vec![0u8; enc.n()];
-        g.throughput(Throughput::Elements(enc.k() as u64));
-        g.bench_function(format!("ldpc_encode/scalar/bg{}_z{z}", bg.number()), |b| {
-            b.iter(|| enc.encode(black_box(&info), &mut d).unwrap())
-        });
+        for isa in Isa::available() {
+            let enc = LdpcEncoder::with_isa(bg, LiftingSize::new(z).unwrap(), isa).unwrap();
+            let mut info = vec![0u8; enc.k()];
+            rng::fill_bits(&mut rng::stream(7, 0), &mut info);
+            let mut d = vec![0u8; enc.n()];
+            g.throughput(Throughput::Elements(enc.k() as u64));
+            g.bench_function(
+                format!("ldpc_encode/{}/bg{}_z{z}", isa.name(), bg.number()),
+                |b| b.iter(|| enc.encode(black_box(&info), &mut d).unwrap()),
+            );
+        }
     }
     g.finish();
 }
