@@ -171,10 +171,10 @@ impl LdpcDecoder {
     /// parity column holds a non-zero LLR.
     fn rows_used(&self, soft: &[f32]) -> usize {
         // Received columns (of N/Z, the punctured 2 excluded): up to the last one holding a
-        // non-zero (or NaN) value; the OR of the bits without the sign vectorizes.
+        // non-zero (or NaN) value.
         let received = soft
             .chunks(self.z)
-            .rposition(|col| col.iter().fold(0u32, |a, &v| a | (v.to_bits() << 1)) != 0)
+            .rposition(|col| layer::any_nonzero(self.isa, col))
             .map_or(0, |p| p + 1);
         (received + 2)
             .saturating_sub(self.kb)
@@ -240,8 +240,14 @@ impl LdpcDecoder {
         let n_rows = self.rows_used(soft);
         let n_cols = self.kb + n_rows;
         // APP LLRs for the used columns, the punctured 2Z first (erasures).
-        ws.app.clear();
-        ws.app.resize(n_cols * st, 0);
+        // Only the punctured columns need clearing: quantization writes every received value,
+        // and padding is never stored from.
+        if ws.app.len() < n_cols * st {
+            ws.app.resize(n_cols * st, 0);
+        }
+        for col in 0..2 {
+            ws.app[col * st + layer::PAD..][..z].fill(0);
+        }
         // Code rate seen by the decoder: systematic over transmitted columns. Below 1/2
         // the decoder self-corrects (see `layer`), which halves its loss to sum-product there.
         let self_correct = 2 * self.kb < self.kb - 2 + n_rows;
@@ -267,22 +273,23 @@ impl LdpcDecoder {
         let msg_len = self.msg_offsets.get(n_rows).copied().unwrap_or_else(|| {
             self.msg_offsets[n_rows - 1] + self.edges[n_rows - 1].len() * layer::padded(z)
         });
-        ws.msg.clear();
-        ws.msg.resize(msg_len, 0);
-        ws.prev.clear();
-        if self_correct {
+        // Messages need no clearing: the first iteration reads them as zero.
+        if ws.msg.len() < msg_len {
+            ws.msg.resize(msg_len, 0);
+        }
+        if self_correct && ws.prev.len() < msg_len {
             ws.prev.resize(msg_len, 0);
         }
         let mut iterations = 0;
         let mut success = false;
-        for _ in 0..cfg.max_iterations {
+        for it in 0..cfg.max_iterations {
             iterations += 1;
             for (r, edges) in self.edges[..n_rows].iter().enumerate() {
                 let off = self.msg_offsets[r];
                 let len = edges.len() * layer::padded(z);
                 let msg = &mut ws.msg[off..off + len];
                 let prev = self_correct.then(|| &mut ws.prev[off..off + len]);
-                layer::update(self.isa, edges, z, &mut ws.app, msg, prev);
+                layer::update(self.isa, edges, z, &mut ws.app, msg, prev, it == 0);
             }
             let syndrome = cfg.early_stop && self.syndrome_ok(&ws.app, n_rows);
             if let Some(f) = check.as_deref_mut() {

@@ -83,13 +83,14 @@ fn scale(m: __m256i) -> __m256i {
     _mm256_min_epu8(s, _mm256_set1_epi8(R_MAX as i8))
 }
 
-/// See `super::update_scalar`; `SC`: self-correcting with `prev`.
+/// See `super::update_scalar`; `SC`: self-correcting with `prev`; `FIRST`: `msg` and
+/// `prev` read as zero.
 ///
 /// # Safety
 /// The CPU must support AVX2; the bounds of `super::check_bounds` must hold, and `prev` is
 /// as long as `msg` when `SC`.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn update<const SC: bool>(
+pub(crate) unsafe fn update<const SC: bool, const FIRST: bool>(
     edges: &[Edge],
     z: usize,
     app: &mut [i8],
@@ -110,12 +111,20 @@ pub(crate) unsafe fn update<const SC: bool>(
         let mut sign = zero;
         for (e, &ed) in edges.iter().enumerate() {
             let a = load_rot(ap, ed, z, j0);
-            let r = _mm256_loadu_si256(mp.add(e * zp + j0).cast());
+            let r = if FIRST {
+                zero
+            } else {
+                _mm256_loadu_si256(mp.add(e * zp + j0).cast())
+            };
             let v = _mm256_subs_epi8(a, r);
             *t.get_unchecked_mut(e) = v;
             let u = if SC {
                 let pe = pp.add(e * zp + j0);
-                let old = _mm256_loadu_si256(pe.cast());
+                let old = if FIRST {
+                    zero
+                } else {
+                    _mm256_loadu_si256(pe.cast())
+                };
                 let differ = _mm256_cmpgt_epi8(zero, _mm256_xor_si256(old, v));
                 let mag = _mm256_abs_epi8(v);
                 let small =
@@ -239,4 +248,19 @@ pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; 16], u32) {
     _mm256_storeu_ps(lanes.as_mut_ptr(), lo);
     _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi);
     super::abs_sum_lanes(&llrs[n..], certain, lanes, cnt)
+}
+
+/// See `super::any_nonzero`.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn any_nonzero(x: &[f32]) -> bool {
+    let n = x.len() / 8 * 8;
+    let mut acc = _mm256_setzero_si256();
+    for i in (0..n).step_by(8) {
+        acc = _mm256_or_si256(acc, _mm256_loadu_si256(x.as_ptr().add(i).cast()));
+    }
+    _mm256_testz_si256(acc, _mm256_set1_epi32(0x7fff_ffff)) == 0
+        || super::any_nonzero_scalar(&x[n..])
 }

@@ -66,13 +66,14 @@ fn scale(m: __m512i) -> __m512i {
     _mm512_min_epu8(s, _mm512_set1_epi8(R_MAX as i8))
 }
 
-/// See `super::update_scalar`; `SC`: self-correcting with `prev`.
+/// See `super::update_scalar`; `SC`: self-correcting with `prev`; `FIRST`: `msg` and
+/// `prev` read as zero.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F/BW; the bounds of `super::check_bounds` must hold, and
 /// `prev` is as long as `msg` when `SC`.
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-pub(crate) unsafe fn update<const SC: bool>(
+pub(crate) unsafe fn update<const SC: bool, const FIRST: bool>(
     edges: &[Edge],
     z: usize,
     app: &mut [i8],
@@ -94,12 +95,20 @@ pub(crate) unsafe fn update<const SC: bool>(
         let mut sign = zero;
         for (e, &ed) in edges.iter().enumerate() {
             let a = load_rot(ap, ed, z, j0);
-            let r = _mm512_loadu_si512(mp.add(e * zp + j0).cast());
+            let r = if FIRST {
+                zero
+            } else {
+                _mm512_loadu_si512(mp.add(e * zp + j0).cast())
+            };
             let v = _mm512_subs_epi8(a, r);
             *t.get_unchecked_mut(e) = v;
             let u = if SC {
                 let pe = pp.add(e * zp + j0);
-                let old = _mm512_loadu_si512(pe.cast());
+                let old = if FIRST {
+                    zero
+                } else {
+                    _mm512_loadu_si512(pe.cast())
+                };
                 // Chained masked compares: old ≠ 0, |v| ≤ ERASE_MAX, sign(old) ≠ sign(v).
                 let k = _mm512_test_epi8_mask(old, old);
                 let k = _mm512_mask_cmple_epu8_mask(k, _mm512_abs_epi8(v), emax);
@@ -199,4 +208,19 @@ pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; 16], u32) {
     let mut lanes = [0f32; 16];
     _mm512_storeu_ps(lanes.as_mut_ptr(), acc);
     super::abs_sum_lanes(&llrs[n..], certain, lanes, cnt)
+}
+
+/// See `super::any_nonzero`.
+///
+/// # Safety
+/// The CPU must support AVX-512 F.
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+pub(crate) unsafe fn any_nonzero(x: &[f32]) -> bool {
+    let n = x.len() / 16 * 16;
+    let mut acc = _mm512_setzero_si512();
+    for i in (0..n).step_by(16) {
+        acc = _mm512_or_si512(acc, _mm512_loadu_si512(x.as_ptr().add(i).cast()));
+    }
+    _mm512_test_epi32_mask(acc, _mm512_set1_epi32(0x7fff_ffff)) != 0
+        || super::any_nonzero_scalar(&x[n..])
 }

@@ -84,6 +84,8 @@ fn check_bounds(edges: &[Edge], z: usize, app: &[i8], msg: Option<&[i8]>) {
 
 /// Runs the layer update for `edges` on `app` with this row's messages `msg`
 /// (degree × [`padded`]\(Z\)), on `isa`; with `prev` (laid out as `msg`), self-correcting.
+/// `first`: the first iteration, when `msg` and `prev` are taken as zero whatever they
+/// hold (so that they need no clearing).
 pub(crate) fn update(
     isa: Isa,
     edges: &[Edge],
@@ -91,6 +93,7 @@ pub(crate) fn update(
     app: &mut [i8],
     msg: &mut [i8],
     prev: Option<&mut [i8]>,
+    first: bool,
 ) {
     check_bounds(edges, z, app, Some(msg));
     if let Some(p) = &prev {
@@ -101,20 +104,24 @@ pub(crate) fn update(
         // buffer bounds were checked above.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx512 => unsafe {
-            match prev {
-                Some(p) => avx512::update::<true>(edges, z, app, msg, p),
-                None => avx512::update::<false>(edges, z, app, msg, &mut []),
+            match (prev, first) {
+                (Some(p), false) => avx512::update::<true, false>(edges, z, app, msg, p),
+                (Some(p), true) => avx512::update::<true, true>(edges, z, app, msg, p),
+                (None, false) => avx512::update::<false, false>(edges, z, app, msg, &mut []),
+                (None, true) => avx512::update::<false, true>(edges, z, app, msg, &mut []),
             }
         },
         // SAFETY: as above.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe {
-            match prev {
-                Some(p) => avx2::update::<true>(edges, z, app, msg, p),
-                None => avx2::update::<false>(edges, z, app, msg, &mut []),
+            match (prev, first) {
+                (Some(p), false) => avx2::update::<true, false>(edges, z, app, msg, p),
+                (Some(p), true) => avx2::update::<true, true>(edges, z, app, msg, p),
+                (None, false) => avx2::update::<false, false>(edges, z, app, msg, &mut []),
+                (None, true) => avx2::update::<false, true>(edges, z, app, msg, &mut []),
             }
         },
-        _ => update_scalar(edges, z, app, msg, prev),
+        _ => update_scalar(edges, z, app, msg, prev, first),
     }
 }
 
@@ -159,6 +166,24 @@ pub(crate) fn quantize_scalar(src: &[f32], scale: f32, limit: f32, dst: &mut [i8
     ok
 }
 
+/// Whether `x` holds a value other than ±0 (a NaN counts).
+pub(crate) fn any_nonzero(isa: Isa, x: &[f32]) -> bool {
+    match isa {
+        // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { avx512::any_nonzero(x) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::any_nonzero(x) },
+        _ => any_nonzero_scalar(x),
+    }
+}
+
+/// See [`any_nonzero`]: the OR of the bit patterns without the sign.
+pub(crate) fn any_nonzero_scalar(x: &[f32]) -> bool {
+    x.iter().fold(0u32, |a, &v| a | (v.to_bits() << 1)) != 0
+}
+
 /// Sum and count of the magnitudes in (0, `certain`) of `llrs`, accumulated in 16 lanes
 /// (lane i takes the values at positions ≡ i mod 16) that are then added in lane order: the
 /// same order on every ISA, so the sum is bit-identical.
@@ -200,6 +225,7 @@ fn update_scalar(
     app: &mut [i8],
     msg: &mut [i8],
     mut prev: Option<&mut [i8]>,
+    first: bool,
 ) {
     let zp = padded(z);
     let mut t = [0i8; MAX_DEGREE];
@@ -208,11 +234,12 @@ fn update_scalar(
         let (mut m1, mut m2, mut sign) = (u8::MAX, u8::MAX, 0i8);
         for (e, ed) in edges.iter().enumerate() {
             let a = app[ed.base + (k + ed.shift) % z];
-            let v = a.saturating_sub(msg[e * zp + k]);
+            let r_old = if first { 0 } else { msg[e * zp + k] };
+            let v = a.saturating_sub(r_old);
             t[e] = v;
             u[e] = match prev.as_deref_mut() {
                 Some(p) => {
-                    let old = p[e * zp + k];
+                    let old = if first { 0 } else { p[e * zp + k] };
                     let flip = old != 0 && (old ^ v) < 0 && v.unsigned_abs() <= ERASE_MAX;
                     let ue = if flip { 0 } else { v };
                     p[e * zp + k] = ue;
@@ -304,19 +331,15 @@ mod tests {
                 };
                 let (mut app_s, mut msg_s, mut prev_s) =
                     (app0.clone(), msg0.clone(), prev0.clone());
+                // The last two trials (plain and self-correcting) as first iterations.
+                let first = trial >= 4;
                 let p = sc.then_some(&mut prev_s[..]);
-                update(Isa::Scalar, &edges, z, &mut app_s, &mut msg_s, p);
+                update(Isa::Scalar, &edges, z, &mut app_s, &mut msg_s, p, first);
                 let syn_s = syndrome_ok(Isa::Scalar, &edges, z, &app_s);
                 for isa in Isa::available() {
                     let (mut app, mut msg, mut prev) = (app0.clone(), msg0.clone(), prev0.clone());
-                    update(
-                        isa,
-                        &edges,
-                        z,
-                        &mut app,
-                        &mut msg,
-                        sc.then_some(&mut prev[..]),
-                    );
+                    let p = sc.then_some(&mut prev[..]);
+                    update(isa, &edges, z, &mut app, &mut msg, p, first);
                     assert_eq!(valid(&app), valid(&app_s), "{isa} z={z} trial {trial}");
                     assert_eq!(lanes(&msg), lanes(&msg_s), "{isa} z={z} trial {trial}");
                     assert_eq!(lanes(&prev), lanes(&prev_s), "{isa} z={z} trial {trial}");
@@ -350,6 +373,23 @@ mod tests {
         let mut d = [0i8; 6];
         quantize_scalar(&src[..6], 2.0, 63.0, &mut d);
         assert_eq!(&d[3..], &[2, -4, 63]);
+    }
+
+    #[test]
+    fn every_isa_finds_non_zero_values() {
+        let mut x = vec![0f32; 1000];
+        x[7] = -0.0;
+        for isa in Isa::available() {
+            for n in [0usize, 5, 16, 40, 1000] {
+                assert!(!any_nonzero(isa, &x[..n]), "{isa} n={n}");
+            }
+            for (pos, v) in [(0usize, 1e-30f32), (15, -2.0), (16, f32::NAN), (999, 3.0)] {
+                let mut y = x.clone();
+                y[pos] = v;
+                assert!(any_nonzero(isa, &y), "{isa} {pos}");
+                assert!(!any_nonzero(isa, &y[..pos]), "{isa} {pos}");
+            }
+        }
     }
 
     #[test]
