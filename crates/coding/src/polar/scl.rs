@@ -73,16 +73,36 @@ enum Kind {
 }
 
 /// A decision applied to a path's slot after a fork.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 enum Choice {
     /// Keep the current decisions.
+    #[default]
     Keep,
-    /// Flip β at this position of the node.
-    Flip(usize),
-    /// Flip β at both positions (SPC: a bit and the parity-fixing least reliable one).
-    Flip2(usize, usize),
     /// Set all n decisions of the node to this bit (repetition).
     All(u8),
+    /// Flip β at the node positions `order[b]` of the path for every bit b set.
+    Mask(u32),
+}
+
+/// Keeps the `list` candidates of smallest metric (ties: earlier candidate first), in
+/// ascending order of (metric, index). Metrics are ≥ 0, so their bit patterns order like
+/// the values; integer keys sort much faster than a comparator.
+fn keep_best<T: Copy + Default>(list: usize, cand: &mut Vec<T>, pm: impl Fn(&T) -> f32) {
+    if cand.len() <= list {
+        return;
+    }
+    let mut keys = [0u64; 2 * MAX_LIST];
+    let keys = &mut keys[..cand.len()];
+    for (i, (k, c)) in keys.iter_mut().zip(cand.iter()).enumerate() {
+        *k = (u64::from(pm(c).to_bits()) << 32) | i as u64;
+    }
+    keys.sort_unstable();
+    let mut picked = [T::default(); MAX_LIST];
+    for (d, &k) in picked.iter_mut().zip(keys.iter()) {
+        *d = cand[(k & 0xffff_ffff) as usize];
+    }
+    cand.clear();
+    cand.extend_from_slice(&picked[..list]);
 }
 
 /// Per-decode state: L slots of per-path LLRs (depths 1…m, N − 1 values) and decisions
@@ -349,24 +369,7 @@ impl SclDecoder {
         mut cand: Vec<(usize, Choice, f32)>,
     ) -> Vec<(usize, Choice, f32)> {
         let n = st.n >> depth;
-        if cand.len() > self.list {
-            // The best L (a selection, not a sort; the comparison is total, so the survivors
-            // are deterministic).
-            // Metrics are ≥ 0, so their bit patterns order like the values; the candidate
-            // index breaks ties. Integer keys sort much faster than a comparator.
-            let mut keys = [0u64; 2 * MAX_LIST];
-            let keys = &mut keys[..cand.len()];
-            for (i, (k, c)) in keys.iter_mut().zip(cand.iter()).enumerate() {
-                *k = (u64::from(c.2.to_bits()) << 32) | i as u64;
-            }
-            keys.sort_unstable();
-            let mut kept = [(0usize, Choice::Keep, 0f32); MAX_LIST];
-            for (d, &k) in kept.iter_mut().zip(keys.iter()) {
-                *d = cand[(k & 0xffff_ffff) as usize];
-            }
-            cand.clear();
-            cand.extend_from_slice(&kept[..self.list]);
-        }
+        keep_best(self.list, &mut cand, |c| c.2);
         let mut used = [false; MAX_LIST];
         let mut claimed = [false; MAX_LIST];
         for &(p, _, _) in &cand {
@@ -390,12 +393,17 @@ impl SclDecoder {
             let b = st.beta_at(t, depth, n);
             match choice {
                 Choice::Keep => {}
-                Choice::Flip(i) => b[i] ^= 1,
-                Choice::Flip2(i, j) => {
-                    b[i] ^= 1;
-                    b[j] ^= 1;
-                }
                 Choice::All(bit) => b.fill(bit),
+                Choice::Mask(m) => {
+                    let order = &st.order[t];
+                    let o = t * 2 * st.n + 2 * st.n - 2 * (st.n >> depth);
+                    let mut m = m;
+                    while m != 0 {
+                        let bit = m.trailing_zeros() as usize;
+                        st.beta[o + order[bit]] ^= 1;
+                        m &= m - 1;
+                    }
+                }
             }
             st.active.push(t);
         }
@@ -468,20 +476,30 @@ impl SclDecoder {
         }
     }
 
+    /// The forks of a rate-1 node: `steps` rounds of keep-or-flip the next least reliable
+    /// position, run on (path, flip mask, metric) descriptors; only the final survivors
+    /// touch the path slots (one `fork`).
     fn rate1(&self, st: &mut State, depth: usize, u_off: usize, n: usize) {
         let steps = (self.list - 1).min(n);
         self.hard(st, depth, n, steps);
+        let mut desc: Vec<(usize, u32, f32)> =
+            st.active.iter().map(|&p| (p, 0, st.pm[p])).collect();
+        let mut next = Vec::with_capacity(2 * self.list);
         for step in 0..steps {
-            let mut cand = std::mem::take(&mut st.cand);
-            cand.clear();
-            for &p in &st.active {
-                let pos = st.order[p][step];
-                let l = st.llr_at(p, depth, n)[pos].abs();
-                cand.push((p, Choice::Keep, st.pm[p]));
-                cand.push((p, Choice::Flip(pos), st.pm[p] + l));
+            next.clear();
+            for &(p, m, pm) in &desc {
+                let l = st.llr_at(p, depth, n)[st.order[p][step]].abs();
+                next.push((p, m, pm));
+                next.push((p, m | 1 << step, pm + l));
             }
-            st.cand = self.fork(st, depth, u_off, cand);
+            keep_best(self.list, &mut next, |c| c.2);
+            std::mem::swap(&mut desc, &mut next);
         }
+        let cand = desc
+            .iter()
+            .map(|&(p, m, pm)| (p, Choice::Mask(m), pm))
+            .collect();
+        st.cand = self.fork(st, depth, u_off, cand);
         if self.code.has_pc() {
             // A single information bit (see `kind`): u = β.
             for i in 0..st.active.len() {
@@ -492,41 +510,42 @@ impl SclDecoder {
         }
     }
 
+    /// The forks of a single-parity-check node (descriptor rounds as in `rate1`): even
+    /// parity via the least reliable bit (order[0]), then rounds that flip the next least
+    /// reliable bit together with order[0]; bit 0 of a mask says whether order[0] is flipped
+    /// relative to its hard decision (then flipping it back earns its cost back).
     fn spc(&self, st: &mut State, depth: usize, u_off: usize, n: usize) {
         let steps = self.list.min(n);
         self.hard(st, depth, n, steps);
-        // Even parity via the least reliable bit; `flipped` tracks whether it now differs
-        // from its hard decision (then flipping it back earns its cost back).
-        let mut flipped = [false; MAX_LIST];
+        let mut desc: Vec<(usize, u32, f32)> = Vec::with_capacity(2 * self.list);
         for i in 0..st.active.len() {
             let p = st.active[i];
             let parity = st.beta_at(p, depth, n).iter().fold(0u8, |a, &b| a ^ b);
+            let l0 = st.llr_at(p, depth, n)[st.order[p][0]].abs();
             if parity == 1 {
-                let pos = st.order[p][0];
-                st.pm[p] += st.llr_at(p, depth, n)[pos].abs();
-                st.beta_at(p, depth, n)[pos] ^= 1;
-                flipped[p] = true;
+                desc.push((p, 1, st.pm[p] + l0));
+            } else {
+                desc.push((p, 0, st.pm[p]));
             }
         }
+        let mut next = Vec::with_capacity(2 * self.list);
         for step in 1..steps {
-            let mut cand = std::mem::take(&mut st.cand);
-            cand.clear();
-            for &p in &st.active {
-                let (p0, pt) = (st.order[p][0], st.order[p][step]);
+            next.clear();
+            for &(p, m, pm) in &desc {
                 let v = st.llr_at(p, depth, n);
-                let (l0, lt) = (v[p0].abs(), v[pt].abs());
-                let delta = lt + if flipped[p] { -l0 } else { l0 };
-                cand.push((p, Choice::Keep, st.pm[p]));
-                cand.push((p, Choice::Flip2(p0, pt), st.pm[p] + delta));
+                let (l0, lt) = (v[st.order[p][0]].abs(), v[st.order[p][step]].abs());
+                let delta = lt + if m & 1 == 1 { -l0 } else { l0 };
+                next.push((p, m, pm));
+                next.push((p, (m ^ 1) | 1 << step, pm + delta));
             }
-            let kept = self.fork(st, depth, u_off, cand);
-            let mut next = [false; MAX_LIST];
-            for (&slot, &(src, c, _)) in st.active.iter().zip(&kept) {
-                next[slot] = flipped[src] ^ matches!(c, Choice::Flip2(..));
-            }
-            st.cand = kept;
-            flipped = next;
+            keep_best(self.list, &mut next, |c| c.2);
+            std::mem::swap(&mut desc, &mut next);
         }
+        let cand = desc
+            .iter()
+            .map(|&(p, m, pm)| (p, Choice::Mask(m), pm))
+            .collect();
+        st.cand = self.fork(st, depth, u_off, cand);
     }
 }
 
