@@ -146,12 +146,15 @@ fn encode_body(enc: &LdpcEncoder, c: &[u8], d: &mut [u8], scratch: &mut Vec<u8>)
     let (ext, rest) = scratch.split_at_mut(ext_len);
     let (lam, rest) = rest.split_at_mut(4 * z);
     let sum = &mut rest[..z];
+    let sys = (kb - 2) * z;
+    let (systematic, parity) = d.split_at_mut(sys);
+    // The systematic output (columns 2…) is copied while each column is at hand.
     for (col, x) in c.chunks_exact(z).enumerate() {
         put_doubled(ext, col, x);
+        if col >= 2 {
+            copy_blocks(&mut systematic[(col - 2) * z..(col - 1) * z], x);
+        }
     }
-    let sys = (kb - 2) * z;
-    d[..sys].copy_from_slice(&c[2 * z..]);
-    let parity = &mut d[sys..];
     // λ of the core rows and their sum.
     for (i, l) in lam.chunks_exact_mut(z).enumerate() {
         xor_rows(ext, &enc.info_offs[i], None, l);
