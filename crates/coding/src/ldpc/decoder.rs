@@ -116,11 +116,7 @@ impl LdpcDecoder {
     pub fn with_isa(bg: BaseGraph, z_c: LiftingSize, isa: Isa) -> Result<Self, Error> {
         let isa = isa.require()?;
         let z = z_c.value();
-        let ils = z_c.set_index();
-        let mut rows = vec![Vec::new(); bg.rows()];
-        for &(r, c, v) in bg.table() {
-            rows[usize::from(r)].push((usize::from(c), usize::from(v[ils]) % z));
-        }
+        let rows = bg.lifted_rows(z_c);
         let st = layer::stride(z);
         let edges: Vec<Vec<Edge>> = rows
             .iter()

@@ -97,6 +97,17 @@ impl BaseGraph {
             BaseGraph::Bg2 => &tables::BG2,
         }
     }
+
+    /// Per row block of H lifted by `z_c`: (column block, shift P_ij = V_ij mod Z_c) of
+    /// each non-zero entry, columns ascending (§5.3.2).
+    pub(crate) fn lifted_rows(self, z_c: LiftingSize) -> Vec<Vec<(usize, usize)>> {
+        let (z, ils) = (z_c.value(), z_c.set_index());
+        let mut rows = vec![Vec::new(); self.rows()];
+        for &(r, c, v) in self.table() {
+            rows[usize::from(r)].push((usize::from(c), usize::from(v[ils]) % z));
+        }
+        rows
+    }
 }
 
 /// The lifting-size sets of TS 38.212 Table 5.3.2-1: Z = a·2^j for a in

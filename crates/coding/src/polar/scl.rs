@@ -476,6 +476,15 @@ impl SclDecoder {
         }
     }
 
+    /// Makes the surviving (path, flip mask, metric) descriptors of a rate-1 or SPC node the
+    /// active paths.
+    fn apply_masks(&self, st: &mut State, depth: usize, u_off: usize, desc: &[(usize, u32, f32)]) {
+        let mut cand = std::mem::take(&mut st.cand);
+        cand.clear();
+        cand.extend(desc.iter().map(|&(p, m, pm)| (p, Choice::Mask(m), pm)));
+        st.cand = self.fork(st, depth, u_off, cand);
+    }
+
     /// The forks of a rate-1 node: `steps` rounds of keep-or-flip the next least reliable
     /// position, run on (path, flip mask, metric) descriptors; only the final survivors
     /// touch the path slots (one `fork`).
@@ -495,11 +504,7 @@ impl SclDecoder {
             keep_best(self.list, &mut next, |c| c.2);
             std::mem::swap(&mut desc, &mut next);
         }
-        let cand = desc
-            .iter()
-            .map(|&(p, m, pm)| (p, Choice::Mask(m), pm))
-            .collect();
-        st.cand = self.fork(st, depth, u_off, cand);
+        self.apply_masks(st, depth, u_off, &desc);
         if self.code.has_pc() {
             // A single information bit (see `kind`): u = β.
             for i in 0..st.active.len() {
@@ -541,11 +546,7 @@ impl SclDecoder {
             keep_best(self.list, &mut next, |c| c.2);
             std::mem::swap(&mut desc, &mut next);
         }
-        let cand = desc
-            .iter()
-            .map(|&(p, m, pm)| (p, Choice::Mask(m), pm))
-            .collect();
-        st.cand = self.fork(st, depth, u_off, cand);
+        self.apply_masks(st, depth, u_off, &desc);
     }
 }
 

@@ -200,12 +200,8 @@ impl LdpcEncoder {
     pub fn with_isa(bg: BaseGraph, z_c: LiftingSize, isa: Isa) -> Result<Self, Error> {
         let isa = isa.require()?;
         let z = z_c.value();
-        let ils = z_c.set_index();
         let kb = bg.info_columns();
-        let mut rows = vec![Vec::new(); bg.rows()];
-        for &(r, c, v) in bg.table() {
-            rows[usize::from(r)].push((usize::from(c), usize::from(v[ils]) % z));
-        }
+        let rows = bg.lifted_rows(z_c);
         let broken = |what: &str| {
             Error::invalid(
                 "LDPC base graph structure",
