@@ -107,6 +107,23 @@ fn keep_best<T: Copy + Default>(list: usize, cand: &mut Vec<T>, pm: impl Fn(&T) 
 
 /// Per-decode state: L slots of per-path LLRs (depths 1…m, N − 1 values) and decisions
 /// (depths 0…m, 2N − 1 values), the path metrics and the active slots.
+/// The buffers of [`State`], kept per thread between decodes.
+#[derive(Default)]
+struct Scratch {
+    llr: Vec<f32>,
+    beta: Vec<u8>,
+    pm: Vec<f32>,
+    active: Vec<usize>,
+    order: Vec<Vec<usize>>,
+    cand: Vec<(usize, Choice, f32)>,
+    keys: Vec<u64>,
+    pc_state: Vec<[u8; 5]>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 struct State<'a> {
     n: usize,
     channel: &'a [f32],
@@ -280,36 +297,65 @@ impl SclDecoder {
         let n = self.code.n();
         Error::check_len("polar LLRs (N)", n, d_llr.len())?;
         let l = self.list;
+        // The per-thread buffers of the last decode: every array is written before it is
+        // read, so they are only grown, never cleared; the first path starts from a zero
+        // metric and an empty parity-check register.
+        let mut b = SCRATCH.with_borrow_mut(std::mem::take);
+        if b.llr.len() < l * n {
+            b.llr.resize(l * n, 0.0);
+            b.beta.resize(l * 2 * n, 0);
+        }
+        b.pm.clear();
+        b.pm.resize(l, 0.0);
+        b.order.resize_with(l, Vec::new);
+        b.pc_state.clear();
+        b.pc_state.resize(l, [0u8; 5]);
+        b.active.clear();
+        b.active.push(0);
         let mut st = State {
             n,
             channel: d_llr,
-            llr: vec![0f32; l * n],
-            beta: vec![0u8; l * 2 * n],
-            pm: vec![0f32; l],
-            active: vec![0],
-            order: vec![Vec::with_capacity(l); l],
-            cand: Vec::with_capacity(2 * l),
-            keys: Vec::with_capacity(n),
-            pc_state: vec![[0u8; 5]; l],
+            llr: b.llr,
+            beta: b.beta,
+            pm: b.pm,
+            active: b.active,
+            order: b.order,
+            cand: b.cand,
+            keys: b.keys,
+            pc_state: b.pc_state,
         };
         self.node(&mut st, 0, 0);
         let mut paths = st.active.clone();
         paths.sort_by(|&a, &b| st.pm[a].total_cmp(&st.pm[b]).then(a.cmp(&b)));
         let mut c = vec![0u8; self.code.k()];
         let mut u = vec![0u8; n];
+        let mut pass = false;
         for &p in &paths {
             // u = x·G_N (G_N is its own inverse).
             u.copy_from_slice(st.beta_at(p, 0, n));
             PolarCode::transform(&mut u);
             self.code.extract(&u, &mut c);
             if crc_ok(&c) {
-                return Ok((c, true));
+                pass = true;
+                break;
             }
         }
-        u.copy_from_slice(st.beta_at(paths[0], 0, n));
-        PolarCode::transform(&mut u);
-        self.code.extract(&u, &mut c);
-        Ok((c, false))
+        if !pass {
+            u.copy_from_slice(st.beta_at(paths[0], 0, n));
+            PolarCode::transform(&mut u);
+            self.code.extract(&u, &mut c);
+        }
+        SCRATCH.set(Scratch {
+            llr: st.llr,
+            beta: st.beta,
+            pm: st.pm,
+            active: st.active,
+            order: st.order,
+            cand: st.cand,
+            keys: st.keys,
+            pc_state: st.pc_state,
+        });
+        Ok((c, pass))
     }
 
     fn node(&self, st: &mut State, depth: usize, u_off: usize) {
