@@ -101,7 +101,8 @@ pub struct LdpcDecoder {
     rows: Vec<Vec<(usize, usize)>>,
     /// Per row: the edges in the APP layout of `layer`.
     edges: Vec<Vec<Edge>>,
-    /// Per row: offset of its messages (edges before it × padded Z).
+    /// Per row: offset of its messages (edges before it × padded Z); one more entry, the
+    /// total, so that the messages of the first r rows take `msg_offsets[r]` values.
     msg_offsets: Vec<usize>,
 }
 
@@ -129,13 +130,11 @@ impl LdpcDecoder {
                     .collect()
             })
             .collect();
-        let msg_offsets = rows
-            .iter()
-            .scan(0, |acc, r| {
-                let o = *acc;
+        let msg_offsets = std::iter::once(0)
+            .chain(rows.iter().scan(0, |acc, r| {
                 *acc += r.len() * layer::padded(z);
-                Some(o)
-            })
+                Some(*acc)
+            }))
             .collect();
         Ok(LdpcDecoder {
             isa,
@@ -266,9 +265,7 @@ impl LdpcDecoder {
                 ));
             }
         }
-        let msg_len = self.msg_offsets.get(n_rows).copied().unwrap_or_else(|| {
-            self.msg_offsets[n_rows - 1] + self.edges[n_rows - 1].len() * layer::padded(z)
-        });
+        let msg_len = self.msg_offsets[n_rows];
         // Messages need no clearing: the first iteration reads them as zero.
         if ws.msg.len() < msg_len {
             ws.msg.resize(msg_len, 0);
@@ -281,10 +278,9 @@ impl LdpcDecoder {
         for it in 0..cfg.max_iterations {
             iterations += 1;
             for (r, edges) in self.edges[..n_rows].iter().enumerate() {
-                let off = self.msg_offsets[r];
-                let len = edges.len() * layer::padded(z);
-                let msg = &mut ws.msg[off..off + len];
-                let prev = self_correct.then(|| &mut ws.prev[off..off + len]);
+                let (off, end) = (self.msg_offsets[r], self.msg_offsets[r + 1]);
+                let msg = &mut ws.msg[off..end];
+                let prev = self_correct.then(|| &mut ws.prev[off..end]);
                 layer::update(self.isa, edges, z, &mut ws.app, msg, prev, it == 0);
             }
             let syndrome = cfg.early_stop && self.syndrome_ok(&ws.app, n_rows);
@@ -302,10 +298,11 @@ impl LdpcDecoder {
                 break;
             }
         }
-        if check.is_none() && !success {
-            success = self.syndrome_ok(&ws.app, n_rows);
+        // With a check, `c` already holds the last iteration's decisions.
+        if check.is_none() {
+            success = success || self.syndrome_ok(&ws.app, n_rows);
+            self.hard_decisions(&ws.app, c);
         }
-        self.hard_decisions(&ws.app, c);
         Ok(DecodeOutcome {
             iterations,
             success,

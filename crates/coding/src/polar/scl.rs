@@ -105,28 +105,11 @@ fn keep_best<T: Copy + Default>(list: usize, cand: &mut Vec<T>, pm: impl Fn(&T) 
     cand.extend_from_slice(&picked[..list]);
 }
 
-/// Per-decode state: L slots of per-path LLRs (depths 1…m, N − 1 values) and decisions
-/// (depths 0…m, 2N − 1 values), the path metrics and the active slots.
-/// The buffers of [`State`], kept per thread between decodes.
+/// The buffers of a decode, kept per thread between decodes: L slots of per-path LLRs
+/// (depths 1…m, N − 1 values) and decisions (depths 0…m, 2N − 1 values), the path metrics
+/// and the active slots.
 #[derive(Default)]
 struct Scratch {
-    llr: Vec<f32>,
-    beta: Vec<u8>,
-    pm: Vec<f32>,
-    active: Vec<usize>,
-    order: Vec<Vec<usize>>,
-    cand: Vec<(usize, Choice, f32)>,
-    keys: Vec<u64>,
-    pc_state: Vec<[u8; 5]>,
-}
-
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
-struct State<'a> {
-    n: usize,
-    channel: &'a [f32],
     llr: Vec<f32>,
     beta: Vec<u8>,
     pm: Vec<f32>,
@@ -143,24 +126,37 @@ struct State<'a> {
     pc_state: Vec<[u8; 5]>,
 }
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Per-decode state: the mother code length, the channel LLRs and the buffers.
+struct State<'a> {
+    n: usize,
+    channel: &'a [f32],
+    b: Scratch,
+}
+
+/// Offset of depth `d`'s LLR array (d ≥ 1) in a slot, for mother code length `n`.
+#[inline]
+fn loff(n: usize, d: usize) -> usize {
+    n - (n >> (d - 1))
+}
+
+/// Offset of depth `d`'s decision array in a slot, for mother code length `n`.
+#[inline]
+fn boff(n: usize, d: usize) -> usize {
+    2 * n - 2 * (n >> d)
+}
+
 impl State<'_> {
-    /// Offset of depth `d`'s LLR array (d ≥ 1) in a slot.
-    fn loff(&self, d: usize) -> usize {
-        self.n - (self.n >> (d - 1))
-    }
-
-    /// Offset of depth `d`'s decision array in a slot.
-    fn boff(&self, d: usize) -> usize {
-        2 * self.n - 2 * (self.n >> d)
-    }
-
     /// The LLRs of the node at depth `d` of slot `l`.
     fn llr_at(&self, l: usize, d: usize, len: usize) -> &[f32] {
         if d == 0 {
             &self.channel[..len]
         } else {
-            let o = l * self.n + self.loff(d);
-            &self.llr[o..o + len]
+            let o = l * self.n + loff(self.n, d);
+            &self.b.llr[o..o + len]
         }
     }
 
@@ -175,26 +171,26 @@ impl State<'_> {
     ) {
         let half = n / 2;
         let big = self.n;
-        let co = self.loff(d + 1);
-        let slot = &mut self.llr[l * big..(l + 1) * big];
+        let co = loff(big, d + 1);
+        let slot = &mut self.b.llr[l * big..(l + 1) * big];
         let (lo, hi) = slot.split_at_mut(co);
         let child = &mut hi[..half];
         let par: &[f32] = if d == 0 {
             &self.channel[..n]
         } else {
-            let po = big - (big >> (d - 1));
+            let po = loff(big, d);
             &lo[po..po + n]
         };
-        let bo = 2 * big - 2 * (big >> d);
-        let cbo = 2 * big - 2 * (big >> (d + 1));
-        let bslot = &mut self.beta[l * 2 * big..(l + 1) * 2 * big];
+        let bo = boff(big, d);
+        let cbo = boff(big, d + 1);
+        let bslot = &mut self.b.beta[l * 2 * big..(l + 1) * 2 * big];
         let (blo, bhi) = bslot.split_at_mut(cbo);
         k(par, child, &mut blo[bo..bo + n], &mut bhi[..half]);
     }
 
     fn beta_at(&mut self, l: usize, d: usize, len: usize) -> &mut [u8] {
-        let o = l * 2 * self.n + self.boff(d);
-        &mut self.beta[o..o + len]
+        let o = l * 2 * self.n + boff(self.n, d);
+        &mut self.b.beta[o..o + len]
     }
 
     /// Copies into slot `dst` what decoding still reads of slot `src` at the node
@@ -205,27 +201,29 @@ impl State<'_> {
             let size = n >> d;
             let right = d < depth && u_off & (size >> 1) != 0;
             if (d == depth || !right) && d > 0 {
-                let o = self.loff(d);
-                self.llr
+                let o = loff(self.n, d);
+                self.b
+                    .llr
                     .copy_within(src * n + o..src * n + o + size, dst * n + o);
             }
             if d == depth || right {
-                let o = self.boff(d);
-                self.beta
+                let o = boff(self.n, d);
+                self.b
+                    .beta
                     .copy_within(src * 2 * n + o..src * 2 * n + o + size, dst * 2 * n + o);
             }
         }
-        self.pm[dst] = self.pm[src];
+        self.b.pm[dst] = self.b.pm[src];
         let (a, b) = if src < dst {
-            let (lo, hi) = self.order.split_at_mut(dst);
+            let (lo, hi) = self.b.order.split_at_mut(dst);
             (&lo[src], &mut hi[0])
         } else {
-            let (lo, hi) = self.order.split_at_mut(src);
+            let (lo, hi) = self.b.order.split_at_mut(src);
             (&hi[0], &mut lo[dst])
         };
         b.clear();
         b.extend_from_slice(a);
-        self.pc_state[dst] = self.pc_state[src];
+        self.b.pc_state[dst] = self.b.pc_state[src];
     }
 }
 
@@ -315,18 +313,11 @@ impl SclDecoder {
         let mut st = State {
             n,
             channel: d_llr,
-            llr: b.llr,
-            beta: b.beta,
-            pm: b.pm,
-            active: b.active,
-            order: b.order,
-            cand: b.cand,
-            keys: b.keys,
-            pc_state: b.pc_state,
+            b,
         };
         self.node(&mut st, 0, 0);
-        let mut paths = st.active.clone();
-        paths.sort_by(|&a, &b| st.pm[a].total_cmp(&st.pm[b]).then(a.cmp(&b)));
+        let mut paths = st.b.active.clone();
+        paths.sort_by(|&a, &b| st.b.pm[a].total_cmp(&st.b.pm[b]).then(a.cmp(&b)));
         let mut c = vec![0u8; self.code.k()];
         let mut u = vec![0u8; n];
         let mut pass = false;
@@ -345,16 +336,7 @@ impl SclDecoder {
             PolarCode::transform(&mut u);
             self.code.extract(&u, &mut c);
         }
-        SCRATCH.set(Scratch {
-            llr: st.llr,
-            beta: st.beta,
-            pm: st.pm,
-            active: st.active,
-            order: st.order,
-            cand: st.cand,
-            keys: st.keys,
-            pc_state: st.pc_state,
-        });
+        SCRATCH.set(st.b);
         Ok((c, pass))
     }
 
@@ -369,8 +351,8 @@ impl SclDecoder {
             Kind::Split => {}
         }
         let half = n / 2;
-        for i in 0..st.active.len() {
-            let p = st.active[i];
+        for i in 0..st.b.active.len() {
+            let p = st.b.active[i];
             st.with_parent_child(p, depth, n, |par, child, _, _| {
                 let (a, b) = par.split_at(half);
                 for ((c, &x), &y) in child.iter_mut().zip(a).zip(b) {
@@ -379,8 +361,8 @@ impl SclDecoder {
             });
         }
         self.node(st, depth + 1, u_off);
-        for i in 0..st.active.len() {
-            let p = st.active[i];
+        for i in 0..st.b.active.len() {
+            let p = st.b.active[i];
             st.with_parent_child(p, depth, n, |par, child, pbeta, cbeta| {
                 let (a, b) = par.split_at(half);
                 // The left child's decisions move to the parent's array (the right child
@@ -392,8 +374,8 @@ impl SclDecoder {
             });
         }
         self.node(st, depth + 1, u_off + half);
-        for i in 0..st.active.len() {
-            let p = st.active[i];
+        for i in 0..st.b.active.len() {
+            let p = st.b.active[i];
             st.with_parent_child(p, depth, n, |_, _, pbeta, cbeta| {
                 let (l, r) = pbeta.split_at_mut(half);
                 for ((bl, br), &c) in l.iter_mut().zip(r.iter_mut()).zip(&cbeta[..half]) {
@@ -433,25 +415,25 @@ impl SclDecoder {
                 targets[i] = p;
             }
         }
-        st.active.clear();
+        st.b.active.clear();
         for (&t, &(_, choice, pm)) in targets.iter().zip(&cand) {
-            st.pm[t] = pm;
+            st.b.pm[t] = pm;
             let b = st.beta_at(t, depth, n);
             match choice {
                 Choice::Keep => {}
                 Choice::All(bit) => b.fill(bit),
                 Choice::Mask(m) => {
-                    let order = &st.order[t];
-                    let o = t * 2 * st.n + 2 * st.n - 2 * (st.n >> depth);
+                    let order = &st.b.order[t];
+                    let o = t * 2 * st.n + boff(st.n, depth);
                     let mut m = m;
                     while m != 0 {
                         let bit = m.trailing_zeros() as usize;
-                        st.beta[o + order[bit]] ^= 1;
+                        st.b.beta[o + order[bit]] ^= 1;
                         m &= m - 1;
                     }
                 }
             }
-            st.active.push(t);
+            st.b.active.push(t);
         }
         cand
     }
@@ -459,52 +441,52 @@ impl SclDecoder {
     /// A parity-check bit: its value is fixed by the path's earlier information bits; a
     /// disagreeing LLR costs its magnitude.
     fn pc_leaf(&self, st: &mut State, depth: usize, u_off: usize) {
-        for i in 0..st.active.len() {
-            let p = st.active[i];
-            let v = st.pc_state[p][u_off % 5];
+        for i in 0..st.b.active.len() {
+            let p = st.b.active[i];
+            let v = st.b.pc_state[p][u_off % 5];
             let l = st.llr_at(p, depth, 1)[0];
-            st.pm[p] += if v == 0 { (-l).max(0.0) } else { l.max(0.0) };
+            st.b.pm[p] += if v == 0 { (-l).max(0.0) } else { l.max(0.0) };
             st.beta_at(p, depth, 1)[0] = v;
         }
     }
 
     fn rate0(&self, st: &mut State, depth: usize, n: usize) {
-        for i in 0..st.active.len() {
-            let p = st.active[i];
-            st.pm[p] += costs(st.llr_at(p, depth, n)).0;
+        for i in 0..st.b.active.len() {
+            let p = st.b.active[i];
+            st.b.pm[p] += costs(st.llr_at(p, depth, n)).0;
             st.beta_at(p, depth, n).fill(0);
         }
     }
 
     fn rep(&self, st: &mut State, depth: usize, u_off: usize, n: usize) {
-        let mut cand = std::mem::take(&mut st.cand);
+        let mut cand = std::mem::take(&mut st.b.cand);
         cand.clear();
-        for &p in &st.active {
+        for &p in &st.b.active {
             let (c0, c1) = costs(st.llr_at(p, depth, n));
-            cand.push((p, Choice::All(0), st.pm[p] + c0));
-            cand.push((p, Choice::All(1), st.pm[p] + c1));
+            cand.push((p, Choice::All(0), st.b.pm[p] + c0));
+            cand.push((p, Choice::All(1), st.b.pm[p] + c1));
         }
-        st.cand = self.fork(st, depth, u_off, cand);
+        st.b.cand = self.fork(st, depth, u_off, cand);
     }
 
     /// Hard decisions of every active path into β and its positions by reliability
     /// (the `keep` least reliable, in order).
     fn hard(&self, st: &mut State, depth: usize, n: usize, keep: usize) {
         let big = st.n;
-        for i in 0..st.active.len() {
-            let p = st.active[i];
+        for i in 0..st.b.active.len() {
+            let p = st.b.active[i];
             let llr: &[f32] = if depth == 0 {
                 &st.channel[..n]
             } else {
-                let o = p * big + big - (big >> (depth - 1));
-                &st.llr[o..o + n]
+                let o = p * big + loff(big, depth);
+                &st.b.llr[o..o + n]
             };
-            let bo = p * 2 * big + 2 * big - 2 * (big >> depth);
-            for (b, &l) in st.beta[bo..bo + n].iter_mut().zip(llr) {
+            let bo = p * 2 * big + boff(big, depth);
+            for (b, &l) in st.b.beta[bo..bo + n].iter_mut().zip(llr) {
                 *b = u8::from(l < 0.0);
             }
             // Positions by |LLR| (integer keys: magnitude bits, then position).
-            let keys = &mut st.keys;
+            let keys = &mut st.b.keys;
             keys.clear();
             keys.extend(
                 llr.iter()
@@ -516,7 +498,7 @@ impl SclDecoder {
                 keys.truncate(keep);
             }
             keys.sort_unstable();
-            let idx = &mut st.order[p];
+            let idx = &mut st.b.order[p];
             idx.clear();
             idx.extend(keys.iter().map(|&k| (k & 0xffff_ffff) as usize));
         }
@@ -525,10 +507,10 @@ impl SclDecoder {
     /// Makes the surviving (path, flip mask, metric) descriptors of a rate-1 or SPC node the
     /// active paths.
     fn apply_masks(&self, st: &mut State, depth: usize, u_off: usize, desc: &[(usize, u32, f32)]) {
-        let mut cand = std::mem::take(&mut st.cand);
+        let mut cand = std::mem::take(&mut st.b.cand);
         cand.clear();
         cand.extend(desc.iter().map(|&(p, m, pm)| (p, Choice::Mask(m), pm)));
-        st.cand = self.fork(st, depth, u_off, cand);
+        st.b.cand = self.fork(st, depth, u_off, cand);
     }
 
     /// The forks of a rate-1 node: `steps` rounds of keep-or-flip the next least reliable
@@ -538,12 +520,12 @@ impl SclDecoder {
         let steps = (self.list - 1).min(n);
         self.hard(st, depth, n, steps);
         let mut desc: Vec<(usize, u32, f32)> =
-            st.active.iter().map(|&p| (p, 0, st.pm[p])).collect();
+            st.b.active.iter().map(|&p| (p, 0, st.b.pm[p])).collect();
         let mut next = Vec::with_capacity(2 * self.list);
         for step in 0..steps {
             next.clear();
             for &(p, m, pm) in &desc {
-                let l = st.llr_at(p, depth, n)[st.order[p][step]].abs();
+                let l = st.llr_at(p, depth, n)[st.b.order[p][step]].abs();
                 next.push((p, m, pm));
                 next.push((p, m | 1 << step, pm + l));
             }
@@ -553,10 +535,10 @@ impl SclDecoder {
         self.apply_masks(st, depth, u_off, &desc);
         if self.code.has_pc() {
             // A single information bit (see `kind`): u = β.
-            for i in 0..st.active.len() {
-                let p = st.active[i];
+            for i in 0..st.b.active.len() {
+                let p = st.b.active[i];
                 let b = st.beta_at(p, depth, 1)[0];
-                st.pc_state[p][u_off % 5] ^= b;
+                st.b.pc_state[p][u_off % 5] ^= b;
             }
         }
     }
@@ -569,14 +551,14 @@ impl SclDecoder {
         let steps = self.list.min(n);
         self.hard(st, depth, n, steps);
         let mut desc: Vec<(usize, u32, f32)> = Vec::with_capacity(2 * self.list);
-        for i in 0..st.active.len() {
-            let p = st.active[i];
+        for i in 0..st.b.active.len() {
+            let p = st.b.active[i];
             let parity = st.beta_at(p, depth, n).iter().fold(0u8, |a, &b| a ^ b);
-            let l0 = st.llr_at(p, depth, n)[st.order[p][0]].abs();
+            let l0 = st.llr_at(p, depth, n)[st.b.order[p][0]].abs();
             if parity == 1 {
-                desc.push((p, 1, st.pm[p] + l0));
+                desc.push((p, 1, st.b.pm[p] + l0));
             } else {
-                desc.push((p, 0, st.pm[p]));
+                desc.push((p, 0, st.b.pm[p]));
             }
         }
         let mut next = Vec::with_capacity(2 * self.list);
@@ -584,7 +566,7 @@ impl SclDecoder {
             next.clear();
             for &(p, m, pm) in &desc {
                 let v = st.llr_at(p, depth, n);
-                let (l0, lt) = (v[st.order[p][0]].abs(), v[st.order[p][step]].abs());
+                let (l0, lt) = (v[st.b.order[p][0]].abs(), v[st.b.order[p][step]].abs());
                 let delta = lt + if m & 1 == 1 { -l0 } else { l0 };
                 next.push((p, m, pm));
                 next.push((p, (m ^ 1) | 1 << step, pm + delta));
