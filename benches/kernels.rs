@@ -236,7 +236,7 @@ fn decoding(c: &mut Criterion) {
     let mut d = vec![0f32; code.n()];
     code.rate_recover(&llr, &mut d).unwrap();
     g.throughput(Throughput::Elements(56));
-    for isa in Isa::available().into_iter().filter(|i| *i != Isa::Avx512) {
+    for isa in SclDecoder::isas() {
         for list in [1usize, 8] {
             let dec = SclDecoder::with_isa(code.clone(), list, isa).unwrap();
             g.bench_function(

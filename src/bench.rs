@@ -484,8 +484,11 @@ pub fn run(
             .collect();
         let mut d = vec![0f32; code.n()];
         code.rate_recover(&llr, &mut d)?;
-        // The decoder has scalar and AVX2 builds (AVX-512 runs the AVX2 one).
-        let isas = Isa::available().into_iter().filter(|i| *i != Isa::Avx512);
+        // The decoder's builds among the ISAs asked for (AVX-512 runs the AVX2 build: once).
+        let builds = SclDecoder::isas();
+        let isas = builds
+            .into_iter()
+            .filter(|b| opts.isas.iter().any(|&i| SclDecoder::build_for(i) == *b));
         for isa in isas {
             for list in [1usize, 8] {
                 progress(&format!("polar_decode/{}/bch/l{list}", isa.name()));

@@ -76,7 +76,7 @@ enum Op {
     Rate0(u8),
     Rep(u8),
     Rate1(u8, u16),
-    Spc(u8, u16),
+    Spc(u8),
     /// A parity-check bit (leaf).
     Pc(u8, u16),
 }
@@ -369,10 +369,7 @@ impl SclDecoder {
         if list == 0 || list > MAX_LIST {
             return Err(Error::invalid("polar list size", "1..=32", list));
         }
-        let isa = match isa.require()? {
-            Isa::Avx512 => Isa::Avx2,
-            other => other,
-        };
+        let isa = Self::build_for(isa.require()?);
         let mut frozen_prefix = vec![0usize; code.n() + 1];
         for (i, &f) in code.frozen().iter().enumerate() {
             frozen_prefix[i + 1] = frozen_prefix[i] + usize::from(f);
@@ -400,6 +397,22 @@ impl SclDecoder {
     /// The ISA it runs on (scalar or AVX2).
     pub fn isa(&self) -> Isa {
         self.isa
+    }
+
+    /// The build that runs for `isa` (AVX-512 runs the AVX2 build).
+    pub fn build_for(isa: Isa) -> Isa {
+        match isa {
+            Isa::Avx512 => Isa::Avx2,
+            other => other,
+        }
+    }
+
+    /// The builds of the decoder this CPU can run, one per distinct ISA (scalar, and AVX2
+    /// where present; AVX-512 would run the AVX2 build again).
+    pub fn isas() -> Vec<Isa> {
+        let mut builds: Vec<Isa> = Isa::available().into_iter().map(Self::build_for).collect();
+        builds.dedup();
+        builds
     }
 
     /// Decodes the N LLRs of d (from [`PolarCode::rate_recover`]); `crc_ok` receives the K
@@ -474,8 +487,13 @@ impl SclDecoder {
             _ => core.run::<Portable>(&self.ops),
         }
         // The surviving paths best first; x of a path is β at depth 0.
-        let mut paths: Vec<usize> = (0..core.act).collect();
-        paths.sort_by(|&a, &b| core.pm[a].total_cmp(&core.pm[b]).then(a.cmp(&b)));
+        let mut paths = ident::<MAX_LIST>();
+        let paths = &mut paths[..core.act];
+        paths.sort_by(|&a, &b| {
+            core.pm[a as usize]
+                .total_cmp(&core.pm[b as usize])
+                .then(a.cmp(&b))
+        });
         let mut c = vec![0u8; self.code.k()];
         let mut u = vec![0u8; n];
         let x0 = &core.beta[..n];
@@ -487,13 +505,13 @@ impl SclDecoder {
             PolarCode::transform(&mut u);
             self.code.extract(&u, c);
         };
-        for &p in &paths {
-            decode_path(p, &mut c);
+        for &p in paths.iter() {
+            decode_path(p as usize, &mut c);
             if crc_ok(&c) {
                 return (c, true);
             }
         }
-        decode_path(paths[0], &mut c);
+        decode_path(paths[0] as usize, &mut c);
         (c, false)
     }
 }
@@ -520,7 +538,7 @@ fn schedule(code: &PolarCode, fp: &[usize], depth: usize, u: usize, ops: &mut Ve
     } else if fz == n - 1 && !frozen[u + n - 1] {
         Some(Op::Rep(d))
     } else if n >= 4 && fz == 1 && frozen[u] {
-        Some(Op::Spc(d, uu))
+        Some(Op::Spc(d))
     } else {
         None
     };
@@ -590,7 +608,7 @@ impl<const W: usize> Core<'_, W> {
             Op::Rate0(d) => self.rate0::<K>(d as usize),
             Op::Rep(d) => self.rep::<K>(d as usize),
             Op::Rate1(d, u) => self.rate1::<K>(d as usize, u as usize),
-            Op::Spc(d, u) => self.spc::<K>(d as usize, u as usize),
+            Op::Spc(d) => self.spc::<K>(d as usize),
             Op::Pc(d, u) => self.pc_leaf(d as usize, u as usize),
             Op::F(_) | Op::G(_) | Op::Combine(_) => unreachable!("not a leaf"),
         }
@@ -927,7 +945,7 @@ impl<const W: usize> Core<'_, W> {
     /// reliable bit together with order[0]; bit 0 of a mask says whether order[0] is flipped
     /// relative to its hard decision (then flipping it back earns its cost back).
     #[inline(always)]
-    fn spc<K: Lanes>(&mut self, d: usize, _u: usize) {
+    fn spc<K: Lanes>(&mut self, d: usize) {
         let steps = self.list.min(self.size(d));
         self.hard::<K>(d, steps);
         let o = off(self.n, d);
@@ -1014,9 +1032,9 @@ mod tests {
         for (code, a, sigma, crc) in &cases {
             for list in [1usize, 3, 8, 16, 32] {
                 let portable = SclDecoder::with_isa(code.clone(), list, Isa::Scalar).unwrap();
-                let others: Vec<SclDecoder> = Isa::available()
+                let others: Vec<SclDecoder> = SclDecoder::isas()
                     .into_iter()
-                    .filter(|&i| i == Isa::Avx2)
+                    .filter(|&i| i != Isa::Scalar)
                     .map(|i| SclDecoder::with_isa(code.clone(), list, i).unwrap())
                     .collect();
                 for _ in 0..30 {
