@@ -10,12 +10,18 @@
 //! encoder is built.
 //!
 //! Output: d = (c_{2Z} … c_{K−1}, p …), N = 66·Z_c (BG1) or 50·Z_c (BG2): the first 2·Z_c
-//! systematic bits are punctured. Filler bits are given as 0 in c and stay 0 in d.
+//! systematic bits are punctured. Filler bits are given as 0 in c and stay 0 in d. Each
+//! byte of c is one bit (its least significant bit is read); d gets 0 or 1 per byte.
 //!
-//! Speed: every column block that is read rotated is first laid out twice in a row
-//! (x ‖ x), so that a rotation is one contiguous slice and every XOR runs over Z
-//! contiguous bytes; the body is compiled for scalar, AVX2 and AVX-512 (XOR is exact, so
-//! all give the same bits).
+//! Speed: the blocks are packed 64 bits to a word (Z ≤ 384 is at most 6 words), and every
+//! column block that is read rotated is laid out twice in a row (x ‖ x), so that a rotation
+//! by s is a read at bit offset s: per word, two loads, two shifts and an OR. A row block
+//! is then a handful of word-vector XORs, whatever Z is. Packing is one instruction per 64
+//! bits on AVX-512 (`vptestmb`) and unpacking a zero-masked move of ones; both run as
+//! separate passes (all columns packed before any is doubled, all rows computed before any
+//! is unpacked), because reading words of a block right after storing it in other widths
+//! stalls on store forwarding. The body is compiled for scalar, AVX2 and AVX-512 (XOR is
+//! exact, so all give the same bits).
 #![allow(unsafe_code)]
 
 use nrkit_core::Error;
@@ -28,6 +34,18 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 
+/// Most words of one packed block (Z ≤ 384 needs 6). The row XOR runs on L = 1, 2, 4 or 8
+/// words, the first power of two ≥ ⌈Z/64⌉: the spare words carry don't-care bits and keep
+/// the arithmetic a whole number of vectors wide.
+const LANES: usize = 8;
+
+/// One rotated read: the packed doubled column at word `word`, shifted right by `r` bits.
+#[derive(Debug, Clone, Copy)]
+struct Tap {
+    word: u32,
+    r: u32,
+}
+
 /// An encoder for one base graph and lifting size (shift tables built once).
 #[derive(Debug, Clone)]
 pub struct LdpcEncoder {
@@ -37,16 +55,20 @@ pub struct LdpcEncoder {
     kb: usize,
     /// Per row block: (column block, shift P_ij).
     rows: Vec<Vec<(usize, usize)>>,
-    /// Shift of p_0 left after summing the core rows.
-    p0_shift: usize,
-    /// Per row: offsets into the doubled-column scratch of its systematic columns (for the
-    /// extension rows, also of its core parity columns).
-    info_offs: Vec<Vec<usize>>,
-    /// Core rows 0..=2: offsets of the core parity columns before the one they determine.
-    core_offs: Vec<Vec<usize>>,
+    /// Words per packed block, ⌈Z/64⌉.
+    nw: usize,
+    /// Words per doubled column of the scratch.
+    stride: usize,
+    /// The read of p_0 from the doubled sum of the core rows' λ.
+    p0_tap: Tap,
+    /// Per row: reads of its systematic columns (for the extension rows, also of its core
+    /// parity columns).
+    info_taps: Vec<Vec<Tap>>,
+    /// Core rows 0..=2: reads of the core parity columns before the one they determine.
+    core_taps: Vec<Vec<Tap>>,
 }
 
-/// `acc[k] ^= x[(k + s) mod Z]`.
+/// `acc[k] ^= x[(k + s) mod Z]` (bytes, for the codeword check).
 #[inline]
 fn xor_rot(acc: &mut [u8], x: &[u8], s: usize) {
     let z = acc.len();
@@ -60,131 +82,259 @@ fn xor_rot(acc: &mut [u8], x: &[u8], s: usize) {
 }
 
 thread_local! {
-    /// Per-thread scratch of [`encode_body`] (a few tens of kB at most, reused).
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Per-thread scratch of [`encode_body`] (a few kB, reused).
+    static SCRATCH: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Bytes per block of the row XOR (one AVX-512 vector, two AVX2 ones).
-const BLOCK: usize = 64;
+/// Conversion between one bit per byte and 64 bits per word (bit i of a word is byte i).
+pub(super) trait BitPack {
+    /// Packs the least significant bits of 64 bytes.
+    fn pack64(x: &[u8; 64]) -> u64;
+    /// Writes bit i of `w` as byte i (0 or 1).
+    fn unpack64(w: u64, out: &mut [u8; 64]);
 
-/// `out = init ⊕ (⊕_o ext[o..o + Z])` over the offsets `offs`, one block of [`BLOCK`] bytes
-/// at a time so that the running XOR stays in registers (the last block may read up to
-/// `BLOCK` − 1 bytes past Z: `ext` is padded).
-#[inline(always)]
-fn xor_rows(ext: &[u8], offs: &[usize], init: Option<&[u8]>, out: &mut [u8]) {
-    let z = out.len();
-    let block = |j: usize, r: &mut [u8; BLOCK]| {
-        for &o in offs {
-            let src: &[u8; BLOCK] = ext[o + j..o + j + BLOCK].try_into().expect("padded");
-            for (a, b) in r.iter_mut().zip(src) {
-                *a ^= b;
-            }
+    /// Packs the least significant bits of fewer than 64 bytes (the higher bits are 0).
+    #[inline(always)]
+    fn pack_tail(x: &[u8]) -> u64 {
+        let mut chunks = x.chunks_exact(8);
+        let mut w = 0u64;
+        for (i, b) in (&mut chunks).enumerate() {
+            w |= gather8(b.try_into().expect("8 bytes")) << (8 * i);
         }
-    };
-    // Whole blocks: fixed-size moves only (a variable length would become a memcpy call).
-    let mut outs = out.chunks_exact_mut(BLOCK);
-    for (bi, o) in (&mut outs).enumerate() {
-        let j = bi * BLOCK;
-        let mut r = match init {
-            Some(i) => *<&[u8; BLOCK]>::try_from(&i[j..j + BLOCK]).expect("block"),
-            None => [0u8; BLOCK],
-        };
-        block(j, &mut r);
-        o.copy_from_slice(&r);
+        let base = x.len() & !7;
+        for (i, &b) in chunks.remainder().iter().enumerate() {
+            w |= u64::from(b & 1) << (base + i);
+        }
+        w
     }
-    let tail = outs.into_remainder();
+
+    /// Writes the first `out.len()` (< 64) bits of `w` to `out`, one per byte.
+    #[inline(always)]
+    fn unpack_tail(w: u64, out: &mut [u8]) {
+        let base = out.len() & !7;
+        let mut chunks = out.chunks_exact_mut(8);
+        for (i, o) in (&mut chunks).enumerate() {
+            o.copy_from_slice(&SPREAD[((w >> (8 * i)) & 0xff) as usize].to_le_bytes());
+        }
+        for (i, o) in chunks.into_remainder().iter_mut().enumerate() {
+            *o = ((w >> (base + i)) & 1) as u8;
+        }
+    }
+}
+
+/// Writes the first `out.len()` (≤ 64·L) bits of `w` to `out`, one per byte, a word at a
+/// time.
+#[inline(always)]
+fn unpack<B: BitPack, const L: usize>(w: &[u64; L], out: &mut [u8]) {
+    let full = out.len() / 64;
+    let mut chunks = out.chunks_exact_mut(64);
+    for (o, &v) in (&mut chunks).zip(w) {
+        B::unpack64(v, o.try_into().expect("64 bytes"));
+    }
+    let tail = chunks.into_remainder();
     if !tail.is_empty() {
-        let j = z - tail.len();
-        let mut r = [0u8; BLOCK];
-        if let Some(i) = init {
-            r[..tail.len()].copy_from_slice(&i[j..]);
+        B::unpack_tail(w[full], tail);
+    }
+}
+
+/// The least significant bits of 8 bytes as one byte (byte i → bit i).
+#[inline(always)]
+fn gather8(b: &[u8; 8]) -> u64 {
+    let v = u64::from_le_bytes(*b) & 0x0101_0101_0101_0101;
+    // Bit 8j of v lands on bit 56 + j of the product, and nothing else does.
+    v.wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Portable packing (multiply gather, table spread).
+pub(super) struct Portable;
+
+/// Byte i of `SPREAD[v]` is bit i of v.
+const SPREAD: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut v = 0;
+    while v < 256 {
+        let mut i = 0;
+        while i < 8 {
+            t[v] |= (((v >> i) & 1) as u64) << (8 * i);
+            i += 1;
         }
-        block(j, &mut r);
-        tail.copy_from_slice(&r[..tail.len()]);
+        v += 1;
+    }
+    t
+};
+
+impl BitPack for Portable {
+    #[inline(always)]
+    fn pack64(x: &[u8; 64]) -> u64 {
+        let mut w = 0u64;
+        for (i, b) in x.chunks_exact(8).enumerate() {
+            w |= gather8(b.try_into().expect("8 bytes")) << (8 * i);
+        }
+        w
+    }
+
+    #[inline(always)]
+    fn unpack64(w: u64, out: &mut [u8; 64]) {
+        for (i, o) in out.chunks_exact_mut(8).enumerate() {
+            o.copy_from_slice(&SPREAD[((w >> (8 * i)) & 0xff) as usize].to_le_bytes());
+        }
     }
 }
 
-/// `dst = src` (equal lengths) in whole blocks of fixed size (inlined vector moves rather
-/// than a library call per column), then the remainder.
+/// Packs `x` (one bit per byte, at most 64·L) into `w`; bits past `x.len()` are 0.
 #[inline(always)]
-fn copy_blocks(dst: &mut [u8], src: &[u8]) {
-    let mut d = dst.chunks_exact_mut(BLOCK);
-    let mut s = src.chunks_exact(BLOCK);
-    for (a, b) in (&mut d).zip(&mut s) {
-        let b: &[u8; BLOCK] = b.try_into().expect("block");
-        a.copy_from_slice(b);
+fn pack<B: BitPack, const L: usize>(x: &[u8], w: &mut [u64; L]) {
+    let mut chunks = x.chunks_exact(64);
+    let mut words = w.iter_mut();
+    // The chunks first: zip stops on them without taking a word.
+    for (b, o) in (&mut chunks).zip(&mut words) {
+        *o = B::pack64(b.try_into().expect("64 bytes"));
     }
-    let rest = d.into_remainder();
-    if !rest.is_empty() {
-        rest.copy_from_slice(s.remainder());
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        *words.next().expect("64·L bits at most") = B::pack_tail(tail);
+    }
+    for o in words {
+        *o = 0;
     }
 }
 
-/// Writes x ‖ x as doubled column `col` of `ext`.
+/// Clears the bits at positions ≥ Z.
 #[inline(always)]
-fn put_doubled(ext: &mut [u8], col: usize, x: &[u8]) {
-    let z = x.len();
-    let dst = &mut ext[2 * col * z..2 * (col + 1) * z];
-    let (a, b) = dst.split_at_mut(z);
-    copy_blocks(a, x);
-    copy_blocks(b, x);
+fn mask_to<const L: usize>(w: &mut [u64; L], z: usize) {
+    for (i, v) in w.iter_mut().enumerate() {
+        let lo = 64 * i;
+        if lo >= z {
+            *v = 0;
+        } else if z - lo < 64 {
+            *v &= (1u64 << (z - lo)) - 1;
+        }
+    }
 }
 
-/// The encoder body (see the module docs); `ext` is scratch. Inlined into each ISA's
-/// compilation.
+/// `acc ^= ⊕_t (doubled column at t.word) >> t.r`, all lanes: lane i of a read is bits
+/// 64·i + r … 64·i + r + 63 of the doubled column from `t.word`. `xx` is padded so that
+/// every read is in bounds.
 #[inline(always)]
-fn encode_body(enc: &LdpcEncoder, c: &[u8], d: &mut [u8], scratch: &mut Vec<u8>) {
-    let z = enc.z;
-    let kb = enc.kb;
+fn xor_taps<const L: usize>(xx: &[u64], taps: &[Tap], acc: &mut [u64; L]) {
+    for t in taps {
+        let b = t.word as usize;
+        let w = &xx[b..b + L + 1];
+        let a: &[u64; L] = w[..L].try_into().expect("L words");
+        let n: &[u64; L] = w[1..].try_into().expect("L words");
+        let r = t.r;
+        for i in 0..L {
+            // (n << 1) << (63 − r) is n << (64 − r), and 0 for r = 0.
+            acc[i] ^= (a[i] >> r) | ((n[i] << 1) << (63 - r));
+        }
+    }
+}
+
+/// Writes x ‖ x (x masked to Z bits, so zero from word ⌈Z/64⌉ on) as the doubled column at
+/// word `base`, in whole blocks of L words that the compiler keeps in vectors. The write
+/// runs up to L + 1 words past the column with zeros: columns are written in increasing
+/// order and the scratch is padded, so that spill is always overwritten or unused.
+#[inline(always)]
+fn put_doubled<const L: usize>(xx: &mut [u64], base: usize, x: &[u64; L], z: usize) {
+    let (q, r) = (z / 64, z % 64);
+    let dst = &mut xx[base..base + q + L + 1];
+    dst[..L].copy_from_slice(x);
+    // The second copy starts at bit 64·q + r: word q + j holds x bits 64·j − r … 64·j − r + 63
+    // ((w >> 1) >> (63 − r) is w >> (64 − r), and 0 for r = 0), and word q keeps the bits of
+    // the first copy below r.
+    let below = if q < L { x[q] } else { 0 };
+    let mut second = [0u64; L];
+    for (j, o) in second.iter_mut().enumerate() {
+        let carry = if j == 0 {
+            below
+        } else {
+            (x[j - 1] >> 1) >> (63 - r)
+        };
+        *o = carry | (x[j] << r);
+    }
+    dst[q..q + L].copy_from_slice(&second);
+    dst[q + L] = (x[L - 1] >> 1) >> (63 - r);
+}
+
+/// The encoder body (see the module docs) for the block width of this Z; `scratch` holds
+/// the doubled columns. Inlined into each ISA's compilation.
+#[inline(always)]
+fn encode_body<B: BitPack>(enc: &LdpcEncoder, c: &[u8], d: &mut [u8], scratch: &mut Vec<u64>) {
+    match enc.nw {
+        1 => encode_lanes::<B, 1>(enc, c, d, scratch),
+        2 => encode_lanes::<B, 2>(enc, c, d, scratch),
+        3 | 4 => encode_lanes::<B, 4>(enc, c, d, scratch),
+        _ => encode_lanes::<B, LANES>(enc, c, d, scratch),
+    }
+}
+
+/// [`encode_body`] on blocks of L words.
+#[inline(always)]
+fn encode_lanes<B: BitPack, const L: usize>(
+    enc: &LdpcEncoder,
+    c: &[u8],
+    d: &mut [u8],
+    scratch: &mut Vec<u64>,
+) {
+    let (z, kb, stride) = (enc.z, enc.kb, enc.stride);
+    let rows = enc.info_taps.len();
     // Doubled systematic columns, then the four doubled core parity columns, then padding
-    // (never stored from), then λ of the core rows (4·Z) and their sum (Z). The scratch
-    // only grows, so after the first block nothing is allocated or cleared.
-    let ext_len = (kb + 4) * 2 * z + BLOCK;
-    if scratch.len() < ext_len + 5 * z {
-        scratch.resize(ext_len + 5 * z, 0);
+    // for the last reads and writes, then the packed parity blocks (L words each). The
+    // scratch only grows, so after the first block nothing is allocated.
+    let len = (kb + 4) * stride + 2 * L + 2;
+    let total = len + rows.max(kb) * L;
+    if scratch.len() < total {
+        scratch.resize(total, 0);
     }
-    let (ext, rest) = scratch.split_at_mut(ext_len);
-    let (lam, rest) = rest.split_at_mut(4 * z);
-    let sum = &mut rest[..z];
-    let sys = (kb - 2) * z;
-    let (systematic, parity) = d.split_at_mut(sys);
-    // The systematic output (columns 2…) is copied while each column is at hand.
-    for (col, x) in c.chunks_exact(z).enumerate() {
-        put_doubled(ext, col, x);
-        if col >= 2 {
-            copy_blocks(&mut systematic[(col - 2) * z..(col - 1) * z], x);
+    let (xx, par) = scratch.split_at_mut(len);
+    // The systematic columns are packed first, all of them, into the parity blocks' space
+    // (free until the rows are computed), and doubled in a second pass: a vector read of a
+    // block right after its words were stored one by one would stall on forwarding.
+    for (x, w) in c.chunks_exact(z).zip(par.chunks_exact_mut(L)) {
+        pack::<B, L>(x, w.try_into().expect("L words"));
+    }
+    for (col, w) in par.chunks_exact(L).take(kb).enumerate() {
+        put_doubled::<L>(xx, col * stride, w.try_into().expect("L words"), z);
+    }
+    let par = &mut par[..rows * L];
+    // λ of the core rows; their sum is p_0 rotated.
+    let mut lam = [[0u64; L]; 4];
+    let mut sum = [0u64; L];
+    for (l, taps) in lam.iter_mut().zip(&enc.info_taps) {
+        xor_taps(xx, taps, l);
+        for (s, v) in sum.iter_mut().zip(l.iter()) {
+            *s ^= v;
         }
     }
-    // λ of the core rows and their sum.
-    for (i, l) in lam.chunks_exact_mut(z).enumerate() {
-        xor_rows(ext, &enc.info_offs[i], None, l);
-    }
-    sum.copy_from_slice(&lam[..z]);
-    for l in lam[z..].chunks_exact(z) {
-        for (a, b) in sum.iter_mut().zip(l) {
-            *a ^= b;
-        }
-    }
-    // P_{s0}(p0) = sum  ⇒  p0[m] = sum[(m − s0) mod Z] = rot(sum, Z − s0).
-    let s0 = (z - enc.p0_shift) % z;
-    let (p0, rest) = parity.split_at_mut(z);
-    p0[..z - s0].copy_from_slice(&sum[s0..]);
-    p0[z - s0..].copy_from_slice(&sum[..s0]);
-    put_doubled(ext, kb, p0);
+    mask_to(&mut sum, z);
+    let p0col = kb * stride;
+    put_doubled(xx, p0col, &sum, z);
+    let mut p = [0u64; L];
+    xor_taps(xx, std::slice::from_ref(&enc.p0_tap), &mut p);
+    mask_to(&mut p, z);
+    put_doubled(xx, p0col, &p, z);
+    let mut blocks = par.chunks_exact_mut(L);
+    blocks.next().expect("row 0").copy_from_slice(&p);
     // Core rows 0..=2 give p_1..p_3 in turn (each from its λ and the parities before it).
-    for i in 0..3 {
-        let acc = &mut rest[i * z..(i + 1) * z];
-        xor_rows(ext, &enc.core_offs[i], Some(&lam[i * z..(i + 1) * z]), acc);
-        put_doubled(ext, kb + 1 + i, acc);
+    for ((i, taps), out) in enc.core_taps.iter().enumerate().zip(&mut blocks) {
+        let mut acc = lam[i];
+        xor_taps(xx, taps, &mut acc);
+        mask_to(&mut acc, z);
+        put_doubled(xx, (kb + 1 + i) * stride, &acc, z);
+        out.copy_from_slice(&acc);
     }
     // Extension rows: their systematic and core parity columns.
-    for i in 4..enc.rows.len() {
-        xor_rows(
-            ext,
-            &enc.info_offs[i],
-            None,
-            &mut parity[i * z..(i + 1) * z],
-        );
+    for (taps, out) in enc.info_taps[4..].iter().zip(blocks) {
+        let mut acc = [0u64; L];
+        xor_taps(xx, taps, &mut acc);
+        out.copy_from_slice(&acc);
+    }
+    // The output, once every block is packed: unpacking reads words of blocks stored long
+    // before (reading them back right after the vector store would stall on forwarding).
+    let (systematic, parity) = d.split_at_mut((kb - 2) * z);
+    systematic.copy_from_slice(&c[2 * z..]);
+    for (w, out) in par.chunks_exact(L).zip(parity.chunks_exact_mut(z)) {
+        unpack::<B, L>(w.try_into().expect("L words"), out);
     }
 }
 
@@ -248,35 +398,44 @@ impl LdpcEncoder {
                 ));
             }
         }
-        let w = 2 * z;
-        let info_offs = rows
+        let nw = z.div_ceil(64);
+        let stride = 2 * nw;
+        let tap = |c: usize, s: usize| Tap {
+            word: (c * stride + s / 64) as u32,
+            r: (s % 64) as u32,
+        };
+        let info_taps = rows
             .iter()
             .enumerate()
             .map(|(i, row)| {
                 row.iter()
                     .filter(|&&(c, _)| c < kb || (i >= 4 && c < kb + 4))
-                    .map(|&(c, s)| c * w + s)
+                    .map(|&(c, s)| tap(c, s))
                     .collect()
             })
             .collect();
-        let core_offs = (0..3)
+        let core_taps = (0..3)
             .map(|i| {
                 rows[i]
                     .iter()
                     .filter(|&&(c, _)| c >= kb && c - kb < i + 1)
-                    .map(|&(c, s)| c * w + s)
+                    .map(|&(c, s)| tap(c, s))
                     .collect()
             })
             .collect();
+        // P_{s0}(p0) = sum  ⇒  p0[m] = sum[(m − s0) mod Z]: the sum read rotated by Z − s0.
+        let p0_tap = tap(kb, (z - p0_shift) % z);
         Ok(LdpcEncoder {
-            info_offs,
-            core_offs,
+            info_taps,
+            core_taps,
             isa,
             bg,
             z,
             kb,
             rows,
-            p0_shift,
+            nw,
+            stride,
+            p0_tap,
         })
     }
 
@@ -311,7 +470,7 @@ impl LdpcEncoder {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => unsafe { avx2::encode(self, c, d, ext) },
-            _ => encode_body(self, c, d, ext),
+            _ => encode_body::<Portable>(self, c, d, ext),
         });
         Ok(())
     }
