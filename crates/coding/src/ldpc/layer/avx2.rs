@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{padded, Edge, ERASE_MAX, MAX_DEGREE, R_MAX};
+use super::{padded, Edge, ERASE_MAX, MAX_DEGREE, R_MAX, SUM_LANES};
 
 const L: usize = 32;
 
@@ -221,21 +221,21 @@ pub(crate) unsafe fn quantize(src: &[f32], scale: f32, limit: f32, dst: &mut [i8
     super::quantize_scalar(&src[n..], scale, limit, &mut dst[n..]) && _mm256_movemask_ps(nan) == 0
 }
 
-/// See `super::abs_sum`: two 8-lane vectors hold accumulators 0–7 and 8–15.
+/// See `super::abs_sum`: eight 8-lane vectors hold the 64 accumulators.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; 16], u32) {
-    let n = llrs.len() / 16 * 16;
+pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; SUM_LANES], u32) {
+    let n = llrs.len() / SUM_LANES * SUM_LANES;
     let lim = _mm256_set1_ps(certain);
     let zero = _mm256_setzero_ps();
     let sign = _mm256_set1_ps(-0.0);
-    let (mut lo, mut hi) = (zero, zero);
+    let mut acc = [zero; SUM_LANES / 8];
     let mut cnt = 0u32;
-    for i in (0..n).step_by(16) {
-        for (acc, off) in [(&mut lo, 0), (&mut hi, 8)] {
-            let a = _mm256_andnot_ps(sign, _mm256_loadu_ps(llrs.as_ptr().add(i + off)));
+    for i in (0..n).step_by(SUM_LANES) {
+        for (q, acc) in acc.iter_mut().enumerate() {
+            let a = _mm256_andnot_ps(sign, _mm256_loadu_ps(llrs.as_ptr().add(i + 8 * q)));
             let k = _mm256_and_ps(
                 _mm256_cmp_ps::<_CMP_LT_OQ>(a, lim),
                 _mm256_cmp_ps::<_CMP_GT_OQ>(a, zero),
@@ -244,9 +244,10 @@ pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; 16], u32) {
             cnt += (_mm256_movemask_ps(k) as u32).count_ones();
         }
     }
-    let mut lanes = [0f32; 16];
-    _mm256_storeu_ps(lanes.as_mut_ptr(), lo);
-    _mm256_storeu_ps(lanes.as_mut_ptr().add(8), hi);
+    let mut lanes = [0f32; SUM_LANES];
+    for (q, acc) in acc.iter().enumerate() {
+        _mm256_storeu_ps(lanes.as_mut_ptr().add(8 * q), *acc);
+    }
     super::abs_sum_lanes(&llrs[n..], certain, lanes, cnt)
 }
 

@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::{padded, Edge, ERASE_MAX, MAX_DEGREE, R_MAX};
+use super::{padded, Edge, ERASE_MAX, MAX_DEGREE, R_MAX, SUM_LANES};
 
 const L: usize = 64;
 
@@ -215,26 +215,30 @@ pub(crate) unsafe fn quantize(src: &[f32], scale: f32, limit: f32, dst: &mut [i8
     super::quantize_scalar(&src[n..], scale, limit, &mut dst[n..]) && nan == 0
 }
 
-/// See `super::abs_sum`: one 16-lane vector holds the 16 accumulators.
+/// See `super::abs_sum`: four 16-lane vectors hold the 64 accumulators.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F.
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; 16], u32) {
-    let n = llrs.len() / 16 * 16;
+pub(crate) unsafe fn abs_sum(llrs: &[f32], certain: f32) -> ([f32; SUM_LANES], u32) {
+    let n = llrs.len() / SUM_LANES * SUM_LANES;
     let lim = _mm512_set1_ps(certain);
     let zero = _mm512_setzero_ps();
-    let mut acc = zero;
+    let mut acc = [zero; SUM_LANES / 16];
     let mut cnt = 0u32;
-    for i in (0..n).step_by(16) {
-        let a = _mm512_abs_ps(_mm512_loadu_ps(llrs.as_ptr().add(i)));
-        let k =
-            _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, lim) & _mm512_cmp_ps_mask::<_CMP_GT_OQ>(a, zero);
-        acc = _mm512_mask_add_ps(acc, k, acc, a);
-        cnt += k.count_ones();
+    for i in (0..n).step_by(SUM_LANES) {
+        for (q, acc) in acc.iter_mut().enumerate() {
+            let a = _mm512_abs_ps(_mm512_loadu_ps(llrs.as_ptr().add(i + 16 * q)));
+            let k = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(a, lim)
+                & _mm512_cmp_ps_mask::<_CMP_GT_OQ>(a, zero);
+            *acc = _mm512_mask_add_ps(*acc, k, *acc, a);
+            cnt += k.count_ones();
+        }
     }
-    let mut lanes = [0f32; 16];
-    _mm512_storeu_ps(lanes.as_mut_ptr(), acc);
+    let mut lanes = [0f32; SUM_LANES];
+    for (q, acc) in acc.iter().enumerate() {
+        _mm512_storeu_ps(lanes.as_mut_ptr().add(16 * q), *acc);
+    }
     super::abs_sum_lanes(&llrs[n..], certain, lanes, cnt)
 }
 

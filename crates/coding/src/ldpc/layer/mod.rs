@@ -184,9 +184,11 @@ pub(crate) fn any_nonzero_scalar(x: &[f32]) -> bool {
     x.iter().fold(0u32, |a, &v| a | (v.to_bits() << 1)) != 0
 }
 
-/// Sum and count of the magnitudes in (0, `certain`) of `llrs`, accumulated in 16 lanes
-/// (lane i takes the values at positions ≡ i mod 16) that are then added in lane order: the
-/// same order on every ISA, so the sum is bit-identical.
+/// Sum and count of the magnitudes in (0, `certain`) of `llrs`, accumulated in
+/// [`SUM_LANES`] lanes (lane i takes the values at positions ≡ i mod 64) that are then added
+/// in lane order: the same order on every ISA, so the sum is bit-identical. 64 lanes are
+/// four independent AVX-512 accumulators (eight AVX2 ones), so the adds do not wait on
+/// each other.
 pub(crate) fn abs_sum(isa: Isa, llrs: &[f32], certain: f32) -> (f32, u32) {
     let (acc, cnt) = match isa {
         // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built.
@@ -195,23 +197,27 @@ pub(crate) fn abs_sum(isa: Isa, llrs: &[f32], certain: f32) -> (f32, u32) {
         // SAFETY: as above.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { avx2::abs_sum(llrs, certain) },
-        _ => abs_sum_lanes(llrs, certain, [0.0; 16], 0),
+        _ => abs_sum_lanes(llrs, certain, [0.0; SUM_LANES], 0),
     };
     (acc.iter().sum(), cnt)
 }
 
-/// The 16-lane accumulation of [`abs_sum`] from position 0 of `llrs` on, continuing `acc`
-/// and `cnt` (the SIMD versions call it for the tail).
+/// Accumulator lanes of [`abs_sum`].
+pub(crate) const SUM_LANES: usize = 64;
+
+/// The lane accumulation of [`abs_sum`] from position 0 of `llrs` on, continuing `acc`
+/// and `cnt` (the SIMD versions call it for the tail, which starts at a multiple of
+/// [`SUM_LANES`]).
 pub(crate) fn abs_sum_lanes(
     llrs: &[f32],
     certain: f32,
-    mut acc: [f32; 16],
+    mut acc: [f32; SUM_LANES],
     mut cnt: u32,
-) -> ([f32; 16], u32) {
+) -> ([f32; SUM_LANES], u32) {
     for (i, &v) in llrs.iter().enumerate() {
         let a = v.abs();
         if a < certain && a > 0.0 {
-            acc[i % 16] += a;
+            acc[i % SUM_LANES] += a;
             cnt += 1;
         }
     }
