@@ -329,8 +329,8 @@ impl PolarCode {
     }
 
     /// Polar transform in place: x = u·G_N (G_N = F^{⊗n}, F = [[1,0],[1,1]]); its own
-    /// inverse. From N = 64 on the bits are packed into 64-bit words: the butterflies of
-    /// span h < 64 are one shift-mask-XOR per word, the wider ones XOR whole words.
+    /// inverse. From N = 64 on the bits are packed into 64-bit words (see
+    /// [`transform_words`](Self::transform_words)).
     pub(crate) fn transform(x: &mut [u8]) {
         let n = x.len();
         if n < 64 || !n.is_power_of_two() || n > 64 * 16 {
@@ -345,6 +345,29 @@ impl PolarCode {
             }
             return;
         }
+        let nw = n / 64;
+        let mut w = [0u64; 16];
+        for (v, bits) in w.iter_mut().zip(x.chunks_exact(64)) {
+            for (k, b) in bits.chunks_exact(8).enumerate() {
+                let b = u64::from_le_bytes(b.try_into().expect("8 bytes")) & 0x0101_0101_0101_0101;
+                // Bit 8j of b lands on bit 56 + j of the product, and nothing else does.
+                *v |= (b.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
+            }
+        }
+        let w = &mut w[..nw];
+        Self::transform_words(w);
+        for (v, bits) in w.iter().zip(x.chunks_exact_mut(64)) {
+            for (j, b) in bits.iter_mut().enumerate() {
+                *b = ((v >> j) & 1) as u8;
+            }
+        }
+    }
+
+    /// [`transform`](Self::transform) on bits packed 64 to a word (bit j of word i is
+    /// position 64·i + j; a power-of-two number of words, or one word holding N < 64 bits
+    /// with the bits above N clear, which the wider spans then leave clear): the butterflies
+    /// of span h < 64 are one shift-mask-XOR per word, the wider ones XOR whole words.
+    pub(crate) fn transform_words(w: &mut [u64]) {
         const MASKS: [(u32, u64); 6] = [
             (1, 0x5555_5555_5555_5555),
             (2, 0x3333_3333_3333_3333),
@@ -353,20 +376,12 @@ impl PolarCode {
             (16, 0x0000_ffff_0000_ffff),
             (32, 0x0000_0000_ffff_ffff),
         ];
-        let nw = n / 64;
-        let mut w = [0u64; 16];
-        for (v, bits) in w.iter_mut().zip(x.chunks_exact(64)) {
-            *v = bits
-                .iter()
-                .enumerate()
-                .fold(0u64, |a, (j, &b)| a | (u64::from(b & 1) << j));
-        }
-        let w = &mut w[..nw];
         for v in w.iter_mut() {
             for (h, m) in MASKS {
                 *v ^= (*v >> h) & m;
             }
         }
+        let nw = w.len();
         let mut hw = 1;
         while hw < nw {
             for blk in (0..nw).step_by(2 * hw) {
@@ -375,11 +390,6 @@ impl PolarCode {
                 }
             }
             hw *= 2;
-        }
-        for (v, bits) in w.iter().zip(x.chunks_exact_mut(64)) {
-            for (j, b) in bits.iter_mut().enumerate() {
-                *b = ((v >> j) & 1) as u8;
-            }
         }
     }
 
@@ -458,10 +468,10 @@ impl PolarCode {
         Ok(())
     }
 
-    /// The K bits c from the decoded u (undoing I_IL).
-    pub(crate) fn extract(&self, u: &[u8], c: &mut [u8]) {
+    /// The K bits c from the decoded u, packed 64 bits to a word (undoing I_IL).
+    pub(crate) fn extract(&self, u: &[u64], c: &mut [u8]) {
         for (t, &pos) in self.info.iter().enumerate() {
-            c[self.il[t]] = u[pos];
+            c[self.il[t]] = ((u[pos / 64] >> (pos % 64)) & 1) as u8;
         }
     }
 }
@@ -544,7 +554,15 @@ mod pc_tests {
                     assert_eq!(u[p], want, "K={k} E={e} PC at {p}");
                 }
                 let mut back = vec![0u8; k];
-                code.extract(&u, &mut back);
+                let words: Vec<u64> = u
+                    .chunks(64)
+                    .map(|b| {
+                        b.iter()
+                            .enumerate()
+                            .fold(0, |a, (j, &x)| a | (u64::from(x) << j))
+                    })
+                    .collect();
+                code.extract(&words, &mut back);
                 assert_eq!(back, c);
             }
         }

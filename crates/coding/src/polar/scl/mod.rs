@@ -334,6 +334,9 @@ struct Scratch {
     beta: Vec<u32>,
     /// Descriptors (source path, flip mask) of the rounds of one node.
     pool: Vec<(u32, u32)>,
+    /// `Core::order` and `Core::mag` (written before they are read, so never cleared).
+    order: Vec<u32>,
+    mag: Vec<f32>,
 }
 
 thread_local! {
@@ -460,6 +463,10 @@ impl SclDecoder {
             b.beta.resize(2 * n * W, 0);
         }
         b.pool.resize(MAX_LIST * (MAX_LIST + 1), (0, 0));
+        if b.order.len() < MAX_LIST * W {
+            b.order.resize(MAX_LIST * W, 0);
+            b.mag.resize(MAX_LIST * W, 0.0);
+        }
         let mut core = Core::<W> {
             n,
             list: self.list,
@@ -474,8 +481,8 @@ impl SclDecoder {
             perm_beta: [ident::<W>(); MAX_DEPTH + 1],
             ident_llr: [true; MAX_DEPTH + 1],
             ident_beta: [true; MAX_DEPTH + 1],
-            order: [[0; W]; MAX_LIST],
-            mag: [[0.0; W]; MAX_LIST],
+            order: b.order[..MAX_LIST * W].as_chunks_mut::<W>().0,
+            mag: b.mag[..MAX_LIST * W].as_chunks_mut::<W>().0,
             pc_state: [[0; 5]; W],
         };
         match self.isa {
@@ -495,15 +502,23 @@ impl SclDecoder {
                 .then(a.cmp(&b))
         });
         let mut c = vec![0u8; self.code.k()];
-        let mut u = vec![0u8; n];
+        // u = x·G_N (G_N is its own inverse), on x packed 64 bits to a word (N ≤ 1024).
+        let mut u = [0u64; 16];
+        let u = &mut u[..n.div_ceil(64)];
         let x0 = &core.beta[..n];
         let mut decode_path = |p: usize, c: &mut [u8]| {
-            // u = x·G_N (G_N is its own inverse).
-            for (ui, x) in u.iter_mut().zip(x0) {
-                *ui = (x[p] >> 31) as u8;
+            // Bytes of 8 positions first: independent short chains rather than one of 64.
+            for (w, xs) in u.iter_mut().zip(x0.chunks(64)) {
+                *w = xs.chunks(8).enumerate().fold(0, |a, (k, e)| {
+                    let byte = e
+                        .iter()
+                        .enumerate()
+                        .fold(0u64, |b, (i, x)| b | (u64::from(x[p] >> 31) << i));
+                    a | (byte << (8 * k))
+                });
             }
-            PolarCode::transform(&mut u);
-            self.code.extract(&u, c);
+            PolarCode::transform_words(u);
+            self.code.extract(u, c);
         };
         for &p in paths.iter() {
             decode_path(p as usize, &mut c);
@@ -572,8 +587,8 @@ struct Core<'a, const W: usize> {
     ident_beta: [bool; MAX_DEPTH + 1],
     /// Per reliability rank k (rate 1, SPC): each lane's k-th least reliable position of
     /// the node and its |LLR| (as compared: see `hard`).
-    order: [[u32; W]; MAX_LIST],
-    mag: [[f32; W]; MAX_LIST],
+    order: &'a mut [[u32; W]],
+    mag: &'a mut [[f32; W]],
     /// Per lane, codes with parity-check bits: XOR of the decided information bits u_i by
     /// i mod 5 (a PC bit at position n takes entry n mod 5: the value the shift register of
     /// §5.3.1.2 holds in y0 there).
@@ -922,7 +937,7 @@ impl<const W: usize> Core<'_, W> {
         for (x, &pm) in init.iter_mut().zip(&self.pm[..self.act]) {
             *x = (0, pm);
         }
-        let mag = &self.mag;
+        let mag = &*self.mag;
         let (desc, len) = rounds(
             self.pool,
             self.list,
@@ -964,7 +979,7 @@ impl<const W: usize> Core<'_, W> {
                 (0, self.pm[j])
             };
         }
-        let mag = &self.mag;
+        let mag = &*self.mag;
         let (desc, len) = rounds(
             self.pool,
             self.list,
