@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod bits;
 pub mod crc;
 pub mod dlsch;
 pub mod ldpc;

@@ -347,19 +347,13 @@ impl PolarCode {
         }
         let nw = n / 64;
         let mut w = [0u64; 16];
-        for (v, bits) in w.iter_mut().zip(x.chunks_exact(64)) {
-            for (k, b) in bits.chunks_exact(8).enumerate() {
-                let b = u64::from_le_bytes(b.try_into().expect("8 bytes")) & 0x0101_0101_0101_0101;
-                // Bit 8j of b lands on bit 56 + j of the product, and nothing else does.
-                *v |= (b.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
-            }
+        for (v, b) in w.iter_mut().zip(x.chunks_exact(64)) {
+            *v = crate::bits::pack_lsb(b);
         }
         let w = &mut w[..nw];
         Self::transform_words(w);
-        for (v, bits) in w.iter().zip(x.chunks_exact_mut(64)) {
-            for (j, b) in bits.iter_mut().enumerate() {
-                *b = ((v >> j) & 1) as u8;
-            }
+        for (&v, b) in w.iter().zip(x.chunks_exact_mut(64)) {
+            crate::bits::unpack_lsb(v, b);
         }
     }
 
@@ -554,14 +548,7 @@ mod pc_tests {
                     assert_eq!(u[p], want, "K={k} E={e} PC at {p}");
                 }
                 let mut back = vec![0u8; k];
-                let words: Vec<u64> = u
-                    .chunks(64)
-                    .map(|b| {
-                        b.iter()
-                            .enumerate()
-                            .fold(0, |a, (j, &x)| a | (u64::from(x) << j))
-                    })
-                    .collect();
+                let words: Vec<u64> = u.chunks(64).map(crate::bits::pack_lsb).collect();
                 code.extract(&words, &mut back);
                 assert_eq!(back, c);
             }

@@ -27,6 +27,8 @@
 use nrkit_core::Error;
 use nrkit_dsp::Isa;
 
+use crate::bits;
+
 use super::{BaseGraph, LiftingSize};
 
 #[cfg(target_arch = "x86_64")]
@@ -55,10 +57,8 @@ pub struct LdpcEncoder {
     kb: usize,
     /// Per row block: (column block, shift P_ij).
     rows: Vec<Vec<(usize, usize)>>,
-    /// Words per packed block, ⌈Z/64⌉.
+    /// Words per packed block, ⌈Z/64⌉ (a doubled column takes twice that).
     nw: usize,
-    /// Words per doubled column of the scratch.
-    stride: usize,
     /// The read of p_0 from the doubled sum of the core rows' λ.
     p0_tap: Tap,
     /// Per row: reads of its systematic columns (for the extension rows, also of its core
@@ -96,29 +96,13 @@ pub(super) trait BitPack {
     /// Packs the least significant bits of fewer than 64 bytes (the higher bits are 0).
     #[inline(always)]
     fn pack_tail(x: &[u8]) -> u64 {
-        let mut chunks = x.chunks_exact(8);
-        let mut w = 0u64;
-        for (i, b) in (&mut chunks).enumerate() {
-            w |= gather8(b.try_into().expect("8 bytes")) << (8 * i);
-        }
-        let base = x.len() & !7;
-        for (i, &b) in chunks.remainder().iter().enumerate() {
-            w |= u64::from(b & 1) << (base + i);
-        }
-        w
+        bits::pack_lsb(x)
     }
 
     /// Writes the first `out.len()` (< 64) bits of `w` to `out`, one per byte.
     #[inline(always)]
     fn unpack_tail(w: u64, out: &mut [u8]) {
-        let base = out.len() & !7;
-        let mut chunks = out.chunks_exact_mut(8);
-        for (i, o) in (&mut chunks).enumerate() {
-            o.copy_from_slice(&SPREAD[((w >> (8 * i)) & 0xff) as usize].to_le_bytes());
-        }
-        for (i, o) in chunks.into_remainder().iter_mut().enumerate() {
-            *o = ((w >> (base + i)) & 1) as u8;
-        }
+        bits::unpack_lsb(w, out)
     }
 }
 
@@ -137,47 +121,18 @@ fn unpack<B: BitPack, const L: usize>(w: &[u64; L], out: &mut [u8]) {
     }
 }
 
-/// The least significant bits of 8 bytes as one byte (byte i → bit i).
-#[inline(always)]
-fn gather8(b: &[u8; 8]) -> u64 {
-    let v = u64::from_le_bytes(*b) & 0x0101_0101_0101_0101;
-    // Bit 8j of v lands on bit 56 + j of the product, and nothing else does.
-    v.wrapping_mul(0x0102_0408_1020_4080) >> 56
-}
-
 /// Portable packing (multiply gather, table spread).
 pub(super) struct Portable;
-
-/// Byte i of `SPREAD[v]` is bit i of v.
-const SPREAD: [u64; 256] = {
-    let mut t = [0u64; 256];
-    let mut v = 0;
-    while v < 256 {
-        let mut i = 0;
-        while i < 8 {
-            t[v] |= (((v >> i) & 1) as u64) << (8 * i);
-            i += 1;
-        }
-        v += 1;
-    }
-    t
-};
 
 impl BitPack for Portable {
     #[inline(always)]
     fn pack64(x: &[u8; 64]) -> u64 {
-        let mut w = 0u64;
-        for (i, b) in x.chunks_exact(8).enumerate() {
-            w |= gather8(b.try_into().expect("8 bytes")) << (8 * i);
-        }
-        w
+        bits::pack_lsb(x)
     }
 
     #[inline(always)]
     fn unpack64(w: u64, out: &mut [u8; 64]) {
-        for (i, o) in out.chunks_exact_mut(8).enumerate() {
-            o.copy_from_slice(&SPREAD[((w >> (8 * i)) & 0xff) as usize].to_le_bytes());
-        }
+        bits::unpack_lsb(w, out)
     }
 }
 
@@ -276,7 +231,7 @@ fn encode_lanes<B: BitPack, const L: usize>(
     d: &mut [u8],
     scratch: &mut Vec<u64>,
 ) {
-    let (z, kb, stride) = (enc.z, enc.kb, enc.stride);
+    let (z, kb, stride) = (enc.z, enc.kb, 2 * enc.nw);
     let rows = enc.info_taps.len();
     // Doubled systematic columns, then the four doubled core parity columns, then padding
     // for the last reads and writes, then the packed parity blocks (L words each). The
@@ -434,7 +389,6 @@ impl LdpcEncoder {
             kb,
             rows,
             nw,
-            stride,
             p0_tap,
         })
     }
