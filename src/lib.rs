@@ -1,17 +1,14 @@
 //! # nrkit — 5G NR baseband toolkit
 //!
-//! Facade over the workspace crates, plus the pieces the `nrkit` command line shares with
-//! tests and examples ([`mod@bench`], [`testwave`]).
+//! The facade over the workspace crates; it holds no code of its own. The `nrkit` command
+//! line (`src/main.rs`, `src/cmd/`) is built on it.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub use nrkit_bench as bench;
 pub use nrkit_coding as coding;
 pub use nrkit_core as core;
 pub use nrkit_dsp as dsp;
 pub use nrkit_iq as iq;
 pub use nrkit_phy as phy;
 pub use nrkit_sdr as sdr;
-
-pub mod bench;
-pub mod sensitivity;
-pub mod testwave;

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod sdr;
+mod structure;
 
 fn nrkit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_nrkit"))

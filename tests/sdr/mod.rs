@@ -258,7 +258,7 @@ fn capture_cli_ci16_with_timeouts_and_agc() {
 }
 
 #[test]
-fn device_faults_exit_2_and_keep_what_was_captured() {
+fn device_faults_exit_1_bad_device_requests_exit_2_and_captures_are_kept() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("disc.sigmf-meta");
     let args = dev("pattern=counter,disconnect_after=40000");
@@ -277,7 +277,8 @@ fn device_faults_exit_2_and_keep_what_was_captured() {
         "-o",
         path(&out),
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    // A device that fails while capturing is a runtime failure (exit 1).
+    assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("disconnected") && err.contains("40000 samples saved"),
@@ -285,8 +286,9 @@ fn device_faults_exit_2_and_keep_what_was_captured() {
     );
     assert_eq!(Recording::open_sigmf(&out).unwrap().samples, 40_000);
 
-    // A 10-sample capture at 1 Msps with `gain` on `device` must fail with `msg`.
-    let fails = |device: &str, gain: &str, name: &str, msg: &str| {
+    // A 10-sample capture at 1 Msps with `gain` on `device` must fail with `msg` and exit
+    // `code` (1: the device failed; 2: what was asked is wrong).
+    let fails = |device: &str, gain: &str, name: &str, msg: &str, code: i32| {
         let o = nrkit_sdr(&[
             "capture",
             "--device",
@@ -302,7 +304,7 @@ fn device_faults_exit_2_and_keep_what_was_captured() {
             "-o",
             path(&d.path().join(name)),
         ]);
-        assert_eq!(o.status.code(), Some(2), "{device}");
+        assert_eq!(o.status.code(), Some(code), "{device}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(msg), "{device}: {err}");
     };
@@ -311,14 +313,16 @@ fn device_faults_exit_2_and_keep_what_was_captured() {
         "0",
         "x.sigmf-meta",
         "fail_open=1 injected",
+        1,
     );
     fails(
         "driver=nosuch",
         "0",
         "y.sigmf-meta",
         "no SDR device matches",
+        2,
     );
-    fails(&dev(""), "90", "z.sigmf-meta", "range is 0 … 60 dB");
+    fails(&dev(""), "90", "z.sigmf-meta", "range is 0 … 60 dB", 2);
 }
 
 #[test]

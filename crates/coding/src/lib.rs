@@ -7,6 +7,8 @@
 //!   reference.
 //! * [`polar`]: polar coding (§5.3.1) and rate matching (§5.4.1) for BCH, DCI and UCI, and a
 //!   CRC-aided SC-list decoder.
+//! * [`bch`]: the MIB and the BCH chain (§7.1): payload with timing bits, interleaving,
+//!   scrambling, CRC24C, polar K = 56 / N = 512, rate matching to E = 864, CA-SCL decoding.
 //! * [`dlsch`]: the DL-SCH/UL-SCH chain (§7.2, §6.2) from transport block to coded bits and
 //!   back to a CRC-checked transport block.
 //!
@@ -16,6 +18,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod bch;
 mod bits;
 pub mod crc;
 pub mod dlsch;

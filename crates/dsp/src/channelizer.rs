@@ -119,6 +119,11 @@ impl FcFrontEnd {
         self.n
     }
 
+    /// The ISA of its FFT.
+    pub fn isa(&self) -> crate::Isa {
+        self.fwd.isa()
+    }
+
     /// Input rate.
     pub fn input_rate(&self) -> f64 {
         self.fs_in
@@ -229,9 +234,14 @@ impl FcChannel {
             h,
             scratch: inv.make_scratch(),
             inv,
-            nco: Nco::new(-resid, fs_out)?,
+            nco: Nco::new(-resid, fs_out)?.with_isa(engine.isa())?,
             work: vec![C32::default(); d],
         })
+    }
+
+    /// The ISA of its inverse FFT and mixer (the engine's it was built with).
+    pub fn isa(&self) -> crate::Isa {
+        self.inv.isa()
     }
 
     /// Appends this channel's output for the given blocks (from [`FcFrontEnd::push`] or

@@ -46,6 +46,18 @@ impl Nco {
         })
     }
 
+    /// The same NCO running its vector kernels on `isa` (the default is the best this CPU
+    /// has; fails if the CPU lacks it). The output does not depend on it.
+    pub fn with_isa(mut self, isa: crate::Isa) -> Result<Self, Error> {
+        self.kernels = VectorKernels::new(isa)?;
+        Ok(self)
+    }
+
+    /// The ISA of its vector kernels.
+    pub fn isa(&self) -> crate::Isa {
+        self.kernels.isa()
+    }
+
     /// Sets the phase of the next sample, in radians.
     pub fn set_phase(&mut self, radians: f64) {
         self.phase = (radians / std::f64::consts::TAU).rem_euclid(1.0);

@@ -125,6 +125,11 @@ impl Reader {
         self.total - self.pos
     }
 
+    /// The ISA of its sample conversion.
+    pub fn isa(&self) -> nrkit_dsp::Isa {
+        self.kernels.isa()
+    }
+
     /// Uses `kernels` (and so their ISA) for sample conversion.
     pub fn set_kernels(&mut self, kernels: VectorKernels) {
         self.kernels = kernels;

@@ -41,10 +41,13 @@ pub struct OfdmConfig {
 impl OfdmConfig {
     /// Configuration with the smallest power-of-two FFT that holds the grid at ≤ 85 %
     /// occupancy (the MATLAB/py3gpp default), no phase compensation, window at half the CP.
+    ///
+    /// The FFT size stops at [`MAX_FFT_SIZE`]; an `n_rb` outside 1…275 is reported by
+    /// [`Ofdm::new`].
     pub fn new(numerology: Numerology, n_rb: usize) -> Self {
-        let k = n_rb * N_SC_RB;
+        let k = n_rb.saturating_mul(N_SC_RB);
         let mut n = 128;
-        while (n as f64) * 0.85 < k as f64 {
+        while n < MAX_FFT_SIZE && (n as f64) * 0.85 < k as f64 {
             n *= 2;
         }
         OfdmConfig {
@@ -61,6 +64,9 @@ impl OfdmConfig {
         self.fft_size as f64 * self.numerology.scs_hz()
     }
 }
+
+/// Largest FFT size an [`Ofdm`] plans (16× the largest NR size, 4096).
+pub const MAX_FFT_SIZE: usize = 65536;
 
 /// OFDM modulator and demodulator for one configuration (plans and buffers owned).
 #[derive(Debug)]
@@ -88,6 +94,13 @@ impl Ofdm {
             return Err(Error::invalid("grid size N_RB", "1..=275", cfg.n_rb));
         }
         let k = cfg.n_rb * N_SC_RB;
+        if cfg.fft_size > MAX_FFT_SIZE {
+            return Err(Error::invalid(
+                "FFT size",
+                format!("<= {MAX_FFT_SIZE}"),
+                cfg.fft_size,
+            ));
+        }
         if cfg.fft_size < k {
             return Err(Error::invalid(
                 "FFT size",
@@ -153,7 +166,7 @@ impl Ofdm {
             k,
             ifft,
             fft,
-            kernels: VectorKernels::new(engine.isa()).unwrap_or_default(),
+            kernels: VectorKernels::new(engine.isa())?,
             cp,
             phase,
             rx_rot,
@@ -161,6 +174,15 @@ impl Ofdm {
             col: vec![C32::default(); k],
             scratch: vec![C32::default(); scratch_len],
         })
+    }
+
+    /// The ISA of its FFTs and vector kernels, by name.
+    pub fn isas(&self) -> [(&'static str, nrkit_dsp::Isa); 3] {
+        [
+            ("ifft", self.ifft.isa()),
+            ("fft", self.fft.isa()),
+            ("kernels", self.kernels.isa()),
+        ]
     }
 
     /// The configuration.

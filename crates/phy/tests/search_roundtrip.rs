@@ -3,8 +3,8 @@
 
 use nrkit_core::{rng, Pci, C32};
 use nrkit_dsp::{FftEngine, Nco};
-use nrkit_phy::search::{search_samples, SearchConfig, SsbDetection};
 use nrkit_phy::ssb::{SsbCase, SsbGenerator, SsbPlacement, SsbTxConfig};
+use nrkit_phy::sync::{search_samples, SearchConfig, SsbDetection};
 
 fn generate(cfg: &SsbTxConfig, frames: usize) -> (Vec<C32>, Vec<SsbPlacement>) {
     SsbGenerator::generate(cfg.clone(), frames, &mut FftEngine::detect()).unwrap()
@@ -256,7 +256,7 @@ fn several_cells_in_one_recording() {
 /// CFO within 100 Hz of each other; an SSB off the centre at 30 kHz and one at the centre at 15 kHz.
 #[test]
 fn search_bank_matches_separate_searchers() {
-    use nrkit_phy::search::{scan_candidates, CellSearcher, SearchBank};
+    use nrkit_phy::sync::{scan_candidates, CellSearcher, SearchBank};
     let fs = 30.72e6;
     let fc = 3.5e9;
     let mut a = SsbTxConfig::new(Pci::new(77).unwrap(), SsbCase::C, 8, fs);
@@ -267,7 +267,7 @@ fn search_bank_matches_separate_searchers() {
     let (xb, pb) = generate(&b, 2);
     let x: Vec<C32> = xa.iter().zip(&xb).map(|(p, q)| p + q * 0.7).collect();
     let y = impair(&x, fs, 30e3, 123, 1.7e3, 3.0, 5);
-    let cands = scan_candidates(fs, Some(fc), None, &[30, 15], None);
+    let cands = scan_candidates(fs, Some(fc), None, &[30, 15], None).unwrap();
     let mut engine = FftEngine::detect();
     let mut bank = SearchBank::new(fs, &cands, None, &mut engine).unwrap();
     assert!(bank.shared() && bank.len() == cands.len());
@@ -285,7 +285,7 @@ fn search_bank_matches_separate_searchers() {
         }
         want.extend(s.finish().unwrap().into_iter().map(|d| (*c, d)));
     }
-    let key = |v: &[(nrkit_phy::search::SearchCandidate, SsbDetection)]| {
+    let key = |v: &[(nrkit_phy::sync::SearchCandidate, SsbDetection)]| {
         let mut k: Vec<_> = v
             .iter()
             .filter(|(c, _)| c.on_raster || c.offset_hz == 0.0)

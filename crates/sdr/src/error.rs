@@ -107,6 +107,19 @@ pub enum SdrError {
 }
 
 impl SdrError {
+    /// Whether the error is about what was asked (a parameter out of range, no device
+    /// matching the args, a setting or feature the device refuses) rather than a failure
+    /// of the device or the stream while working (exit code 2 rather than 1 in the CLI).
+    pub fn is_bad_request(&self) -> bool {
+        matches!(
+            self,
+            SdrError::Invalid { .. }
+                | SdrError::NotFound { .. }
+                | SdrError::Config { .. }
+                | SdrError::Unsupported { .. }
+        )
+    }
+
     /// Whether the error ends a stream for good (as opposed to a timeout, an overflow or an
     /// underflow, after which streaming goes on).
     pub fn is_fatal(&self) -> bool {

@@ -177,6 +177,11 @@ impl Resampler {
         Ok(self)
     }
 
+    /// The ISA of its filter loop.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
     /// (L, M) after reduction.
     pub fn factors(&self) -> (usize, usize) {
         (self.l, self.m)

@@ -20,10 +20,10 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use nrkit_core::{rng, Pci, C32};
-use nrkit_dsp::{FftEngine, Isa, Nco};
-use nrkit_phy::search::{search_samples, SearchConfig, SsbDetection};
-use nrkit_phy::ssb::{Mib, SsbCase, SsbGenerator, SsbTxConfig};
+use nrkit::core::{rng, Pci, C32};
+use nrkit::dsp::{FftEngine, Isa, Nco};
+use nrkit::phy::ssb::{Mib, SsbCase, SsbGenerator, SsbTxConfig};
+use nrkit::phy::sync::{search_samples, SearchConfig, SsbDetection};
 use rand::Rng;
 use rayon::prelude::*;
 

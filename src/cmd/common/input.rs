@@ -1,0 +1,54 @@
+//! Opening the recording a command reads: SigMF, or raw with --format and --sample-rate.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail, Result};
+use clap::Args;
+use nrkit::iq::{Datatype, Recording};
+
+/// Options shared by commands that read a recording.
+#[derive(Args, Clone)]
+pub struct InputArgs {
+    /// A SigMF recording (.sigmf-meta, .sigmf-data or base name) or a raw file with --format.
+    pub input: PathBuf,
+    /// Raw file sample format (GNU Radio .cfile = cf32).
+    #[arg(long, value_parser = ["cf32", "ci16", "ci8", "cu8"])]
+    pub format: Option<String>,
+    /// Raw file sample rate in Hz.
+    #[arg(long)]
+    pub sample_rate: Option<f64>,
+    /// Raw file centre frequency in Hz.
+    #[arg(long)]
+    pub center_freq: Option<f64>,
+}
+
+pub fn open(a: &InputArgs) -> Result<Recording> {
+    if let Some(fmt) = &a.format {
+        let dt = Datatype::parse(fmt).ok_or_else(|| anyhow!("unknown --format {fmt}"))?;
+        let rate = a.sample_rate.ok_or_else(|| {
+            anyhow!(
+                "{}: raw input needs --sample-rate HZ (and --format)",
+                a.input.display()
+            )
+        })?;
+        return Ok(Recording::open_raw(&a.input, dt, rate, a.center_freq)?);
+    }
+    if a.sample_rate.is_some() || a.center_freq.is_some() {
+        bail!(
+            "{}: --sample-rate/--center-freq are for raw files; give --format too, or use the SigMF metadata",
+            a.input.display()
+        );
+    }
+    let s = a.input.to_string_lossy();
+    if !(s.ends_with(".sigmf-meta") || s.ends_with(".sigmf-data") || s.ends_with(".sigmf")) {
+        let (m, _) = nrkit::iq::sigmf_paths(&a.input);
+        if !m.exists() {
+            bail!(
+                "{}: not a SigMF recording (no {}); for a raw file give --format cf32|ci16|ci8|cu8 --sample-rate HZ",
+                a.input.display(),
+                m.display()
+            );
+        }
+    }
+    Ok(Recording::open_sigmf(&a.input)?)
+}

@@ -1,0 +1,96 @@
+//! `nrkit sensitivity`: the cell search's MIB success rate against SNR (CSV + PNG).
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Args as ClapArgs;
+
+use super::common::Ctx;
+
+mod report;
+
+/// Options of `nrkit sensitivity`.
+#[derive(ClapArgs)]
+pub struct Args {
+    /// Lowest SNR per RE, dB.
+    #[arg(long, default_value_t = -10.0, allow_negative_numbers = true)]
+    pub snr_min: f64,
+    /// Highest SNR per RE, dB.
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
+    pub snr_max: f64,
+    /// SNR step, dB.
+    #[arg(long, default_value_t = 1.0)]
+    pub snr_step: f64,
+    /// Recordings per SNR point.
+    #[arg(long, default_value_t = 200)]
+    pub trials: usize,
+    /// Noise-only recordings (false-alarm check).
+    #[arg(long, default_value_t = 1000)]
+    pub noise_trials: usize,
+    /// Sample rate of the recordings, Hz.
+    #[arg(long, default_value_t = 30.72e6)]
+    pub sample_rate: f64,
+    /// Seed of the random PCIs, MIBs, offsets and noise.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Directory for sensitivity.csv and sensitivity.png.
+    #[arg(long, default_value = "docs")]
+    pub out_dir: PathBuf,
+    /// TrueType font for the chart's text.
+    #[arg(
+        long,
+        default_value = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    )]
+    pub font: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `nrkit sensitivity`.
+pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
+    use report::{plot_png, write_csv, SensitivityOptions};
+    let isa = ctx.isa;
+    if !(a.snr_step.is_finite() && a.snr_step > 0.0) {
+        bail!("--snr-step {}: must be > 0 dB", a.snr_step);
+    }
+    if !(a.snr_min.is_finite() && a.snr_max.is_finite() && a.snr_max >= a.snr_min) {
+        bail!(
+            "--snr-min {} --snr-max {}: need finite values with min <= max",
+            a.snr_min,
+            a.snr_max
+        );
+    }
+    let n = ((a.snr_max - a.snr_min) / a.snr_step + 1e-9).floor() as usize + 1;
+    if n > 1000 {
+        bail!("{n} SNR points: use a larger --snr-step");
+    }
+    // The font first: a bad one should not wait for minutes of trials to be reported.
+    let font = report::load_font(&a.font)?;
+    std::fs::create_dir_all(&a.out_dir)
+        .with_context(|| format!("creating {}", a.out_dir.display()))?;
+    let o = SensitivityOptions {
+        snrs_db: (0..n).map(|i| a.snr_min + i as f64 * a.snr_step).collect(),
+        trials: a.trials,
+        noise_trials: a.noise_trials,
+        sample_rate: a.sample_rate,
+        seed: a.seed,
+        isa,
+    };
+    let quiet = a.json;
+    let rep = report::run(&o, &|line: &str| {
+        if !quiet {
+            outln!("{line}");
+        }
+    })?;
+    let csv = a.out_dir.join("sensitivity.csv");
+    let png = a.out_dir.join("sensitivity.png");
+    write_csv(&rep, &csv)?;
+    plot_png(&rep, &png, font)?;
+    if a.json {
+        outln!("{}", serde_json::to_string(&rep)?);
+    } else {
+        outln!("wrote {} and {}", csv.display(), png.display());
+    }
+    Ok(())
+}
