@@ -11,9 +11,10 @@ need_rust
 need_deb "${DEB_PACKAGES[@]}"
 cargo build --release --quiet
 cargo build --release --quiet -p nrkit-sdr-loopback
-B=target/release/nrkit
+T=$(target_dir)
+B=$T/release/nrkit
 # The loopback SoapySDR module (test support, built above) for the SDR part of the demo.
-LOOPBACK=$(ls -t target/release/build/nrkit-sdr-loopback-*/out/soapy-modules/libnrkitLoopback.so | head -1)
+LOOPBACK=$(ls -t "$T"/release/build/nrkit-sdr-loopback-*/out/soapy-modules/libnrkitLoopback.so | head -1)
 export SOAPY_SDR_PLUGIN_PATH=$(dirname "$LOOPBACK")
 OUT=${OUT:-out}
 mkdir -p "$OUT"

@@ -34,3 +34,8 @@ need_rust() {
 # is C++ built against it). --no-install-recommends keeps hardware modules out: they probe
 # the network on every enumerate. fonts-dejavu-core: the text of `nrkit sensitivity`'s chart.
 DEB_PACKAGES=(ca-certificates libsoapysdr-dev soapysdr-tools pkg-config g++ fonts-dejavu-core)
+
+# target_dir: cargo's target directory ($CARGO_TARGET_DIR, a config file, or ./target).
+target_dir() {
+  cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'
+}

@@ -105,7 +105,10 @@ def py3gpp_to_nrkit(rng):
 
 
 def nrkit_to_py3gpp():
-    nrkit = os.path.join(ROOT, "target/release/nrkit")
+    target = json.loads(subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=ROOT,
+        check=True, capture_output=True, text=True).stdout)["target_directory"]
+    nrkit = os.path.join(target, "release/nrkit")
     pci, sfn = 77, 1020
     out = []
     with tempfile.TemporaryDirectory() as d:

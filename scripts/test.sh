@@ -9,7 +9,7 @@ need_deb "${DEB_PACKAGES[@]}"
 
 step() { echo; echo "== $*"; }
 step "cargo fmt --check";            cargo fmt --all -- --check
-step "clippy (-D warnings)";         cargo clippy --workspace --all-targets -- -D warnings
+step "clippy (-D warnings; also checks rust-version via incompatible_msrv)"; cargo clippy --workspace --all-targets -- -D warnings
 step "layering and unsafe policy";   ./scripts/check_layers.sh
 step "cargo doc (no warnings)";      RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "tests";                        cargo test --workspace

@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
 need_deb libfftw3-dev gcc
-mkdir -p target/fftw
-gcc -O3 -march=native -o target/fftw/fftw_bench scripts/fftw/fftw_bench.c -lfftw3f -lm
+T=$(target_dir)
+mkdir -p "$T/fftw"
+gcc -O3 -march=native -o "$T/fftw/fftw_bench" scripts/fftw/fftw_bench.c -lfftw3f -lm
 cargo build --release --quiet
-./target/fftw/fftw_bench "${1:-300}"
-./target/release/nrkit bench fft fft_rustfft --json --time-ms "${1:-300}" \
+"$T/fftw/fftw_bench" "${1:-300}"
+"$T/release/nrkit" bench fft fft_rustfft --json --time-ms "${1:-300}" \
   | python3 -c 'import json,sys; [print(json.dumps({"kernel":r["kernel"],"isa":r["isa"],"params":r["params"],"ns_per_op":round(r["ns_per_op"],1)})) for r in json.load(sys.stdin)["results"]]'

@@ -11,6 +11,7 @@
 //!    `[k2][k1]` layout is the natural order k = k1 + N1·k2.
 //!
 //! Works in place or out of place (input may equal output); scratch holds N values.
+#![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 

@@ -11,7 +11,6 @@
 //! ISA: `Scalar` uses rustfft's scalar planner; `Avx2` uses rustfft's AVX planner;
 //! `Avx512` uses nrkit's own four-step kernel (module `avx512`) for the NR sizes (powers of
 //! two 128..=4096, 1536 and 3072) and rustfft's AVX planner for every other size.
-#![allow(unsafe_code)]
 
 use std::collections::HashMap;
 use std::fmt;
@@ -138,6 +137,7 @@ impl Fft {
 
     /// Transforms `buf` in place; `buf.len()` must be a non-zero multiple of N (a batch of
     /// transforms back to back). `scratch` needs at least [`Fft::scratch_len`] elements.
+    #[allow(unsafe_code)]
     pub fn process(&self, buf: &mut [C32], scratch: &mut [C32]) -> Result<(), Error> {
         self.check_batch(buf.len())?;
         let need = self.scratch_len();
@@ -160,6 +160,7 @@ impl Fft {
 
     /// Transforms `input` into `output` (both a non-zero multiple of N, equal lengths);
     /// `input` is used as workspace and left undefined.
+    #[allow(unsafe_code)]
     pub fn process_outofplace(
         &self,
         input: &mut [C32],

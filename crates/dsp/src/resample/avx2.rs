@@ -1,5 +1,6 @@
 //! AVX2 filter loop of the resampler: the scalar twin's operations (16 lanes, product then
 //! sum, pairwise reduction) in two 8-lane registers, so the output is bit-identical.
+#![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 

@@ -1,5 +1,6 @@
 //! AVX-512 filter loop of the resampler: the scalar twin's operations (16 lanes, product
 //! then sum, pairwise reduction) in one register, so the output is bit-identical.
+#![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 

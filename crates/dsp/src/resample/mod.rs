@@ -275,10 +275,8 @@ fn dot_scalar(taps: &[f32], w: &[f32]) -> C32 {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
 mod avx512;
 
 #[cfg(target_arch = "x86_64")]

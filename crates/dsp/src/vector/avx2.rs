@@ -3,6 +3,7 @@
 //! Every function requires AVX2 and FMA; callers (only [`super::VectorKernels`]) guarantee
 //! this. Tails shorter than a register use the scalar twin, which performs the same
 //! operations in the same order.
+#![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 

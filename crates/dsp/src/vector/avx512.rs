@@ -4,6 +4,7 @@
 //! [`super::VectorKernels`]) guarantee this. AVX-512 has no `addsub`, so the complex product
 //! adds `t2` with its even lanes' sign flipped, which is the same IEEE operation as the
 //! subtraction of the scalar twin.
+#![allow(unsafe_code)]
 
 use core::arch::x86_64::*;
 

@@ -11,7 +11,6 @@
 //! `ci16` ↔ value/32768, `ci8` ↔ value/128, `cu8` ↔ (value − 127.5)/128. Float → integer
 //! conversion scales, saturates to the type's range (NaN ↦ the minimum) and rounds to nearest,
 //! ties to even.
-#![allow(unsafe_code)]
 
 use nrkit_core::{Error, C32};
 
@@ -51,6 +50,8 @@ impl Default for VectorKernels {
     }
 }
 
+// The dispatch! arms call the ISA kernels; see the SAFETY line in the macro.
+#[allow(unsafe_code)]
 impl VectorKernels {
     /// Kernels for `isa`; fails with [`Error::UnsupportedIsa`] if this CPU lacks it.
     pub fn new(isa: Isa) -> Result<Self, Error> {

@@ -1,5 +1,6 @@
 //! The encoder body compiled for AVX2, packing with `vpmovmskb` and unpacking by a byte
 //! shuffle and compare.
+#![allow(unsafe_code)]
 
 use std::arch::x86_64::*;
 

@@ -1,5 +1,6 @@
 //! The encoder body compiled for AVX-512BW, packing with `vptestmb` and unpacking with
 //! `vpmovm2b`.
+#![allow(unsafe_code)]
 
 use std::arch::x86_64::*;
 

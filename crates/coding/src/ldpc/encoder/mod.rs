@@ -22,7 +22,6 @@
 //! is unpacked), because reading words of a block right after storing it in other widths
 //! stalls on store forwarding. The body is compiled for scalar, AVX2 and AVX-512 (XOR is
 //! exact, so all give the same bits).
-#![allow(unsafe_code)]
 
 use nrkit_core::Error;
 use nrkit_dsp::Isa;
@@ -414,6 +413,7 @@ impl LdpcEncoder {
     }
 
     /// Encodes K bits `c` into `d` (N bits).
+    #[allow(unsafe_code)]
     pub fn encode(&self, c: &[u8], d: &mut [u8]) -> Result<(), Error> {
         Error::check_len("LDPC input (K bits)", self.k(), c.len())?;
         Error::check_len("LDPC output (N bits)", self.n(), d.len())?;

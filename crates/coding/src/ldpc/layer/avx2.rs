@@ -1,6 +1,7 @@
 //! The layer update on AVX2: 32 lanes of i8 per vector. AVX2 has no byte-masked store, so
 //! a partial store (at the rotation wrap or past Z) blends the new lanes into what memory
 //! holds; one vector of lanes is finished before the next is touched, so this is exact.
+#![allow(unsafe_code)]
 
 use std::arch::x86_64::*;
 

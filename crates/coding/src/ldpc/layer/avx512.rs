@@ -1,5 +1,6 @@
 //! The layer update on AVX-512BW: 64 lanes of i8 per vector, masked stores at the rotation
 //! wrap and past Z.
+#![allow(unsafe_code)]
 
 use std::arch::x86_64::*;
 

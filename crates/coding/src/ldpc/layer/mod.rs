@@ -19,7 +19,6 @@
 //! The SIMD versions run the same integer operations over 32 (AVX2) or 64 (AVX-512) lanes,
 //! one vector of lanes at a time through both passes; lanes past Z are computed on padding
 //! and never stored into the APP, so every ISA gives bit-identical results.
-#![allow(unsafe_code)]
 
 use nrkit_dsp::Isa;
 
@@ -86,6 +85,7 @@ fn check_bounds(edges: &[Edge], z: usize, app: &[i8], msg: Option<&[i8]>) {
 /// (degree × [`padded`]\(Z\)), on `isa`; with `prev` (laid out as `msg`), self-correcting.
 /// `first`: the first iteration, when `msg` and `prev` are taken as zero whatever they
 /// hold (so that they need no clearing).
+#[allow(unsafe_code)]
 pub(crate) fn update(
     isa: Isa,
     edges: &[Edge],
@@ -126,6 +126,7 @@ pub(crate) fn update(
 }
 
 /// Whether every parity check of the block row holds on the hard decisions of `app`.
+#[allow(unsafe_code)]
 pub(crate) fn syndrome_ok(isa: Isa, edges: &[Edge], z: usize, app: &[i8]) -> bool {
     check_bounds(edges, z, app, None);
     match isa {
@@ -141,6 +142,7 @@ pub(crate) fn syndrome_ok(isa: Isa, edges: &[Edge], z: usize, app: &[i8]) -> boo
 
 /// Quantizes `src` into `dst`: v·`scale` saturated to ±`limit` (an integer below 128) and
 /// rounded half to even. Returns false (leaving `dst` partly written) if `src` holds a NaN.
+#[allow(unsafe_code)]
 pub(crate) fn quantize(isa: Isa, src: &[f32], scale: f32, limit: f32, dst: &mut [i8]) -> bool {
     assert!(dst.len() >= src.len() && (0.0..128.0).contains(&limit));
     match isa {
@@ -167,6 +169,7 @@ pub(crate) fn quantize_scalar(src: &[f32], scale: f32, limit: f32, dst: &mut [i8
 }
 
 /// Whether `x` holds a value other than ±0 (a NaN counts).
+#[allow(unsafe_code)]
 pub(crate) fn any_nonzero(isa: Isa, x: &[f32]) -> bool {
     match isa {
         // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built.
@@ -189,6 +192,7 @@ pub(crate) fn any_nonzero_scalar(x: &[f32]) -> bool {
 /// in lane order: the same order on every ISA, so the sum is bit-identical. 64 lanes are
 /// four independent AVX-512 accumulators (eight AVX2 ones), so the adds do not wait on
 /// each other.
+#[allow(unsafe_code)]
 pub(crate) fn abs_sum(isa: Isa, llrs: &[f32], certain: f32) -> (f32, u32) {
     let (acc, cnt) = match isa {
         // SAFETY: the decoder's ISA was checked by `Isa::require` when it was built.

@@ -28,7 +28,6 @@
 //! metrics only grow, so each round's best L is a merge of the kept descriptors (sorted)
 //! with the flipped ones. The decoding schedule (the node kinds in tree order) is built once
 //! per decoder.
-#![allow(unsafe_code)]
 // Lane loops index several per-lane arrays in step.
 #![allow(clippy::needless_range_loop)]
 
@@ -449,6 +448,7 @@ impl SclDecoder {
         Ok(out)
     }
 
+    #[allow(unsafe_code)]
     fn run<const W: usize>(
         &self,
         b: &mut Scratch,
