@@ -6,17 +6,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgGroup, Args as ClapArgs, ValueEnum};
 use nrkit::core::C32;
-use nrkit::iq::{Datatype, Meta, Writer};
+use nrkit::iq::{Annotation, Datatype, Meta, Writer};
 use nrkit::sdr::{
     self, CaptureOptions, CaptureStats, Direction, Gain, PlayOptions, Repeat, SdrError, SigmfSink,
 };
 use serde_json::json;
 
 use super::common::device::{
-    configure, load_waveform, open_device, parse_gain, stop_flag, summary_json, DeviceOpts,
+    check_rate_freq, configure, load_waveform, open_device, parse_gain, stop_flags, summary_json,
+    DeviceOpts, MAX_DURATION_S, MAX_RING_MB, MAX_SAMPLES,
 };
-use super::common::output::create_parent;
 use super::common::output::print_json;
+use super::common::output::{check_overwrite, create_parent};
 use super::common::Ctx;
 
 /// Sample formats `capture` writes.
@@ -52,6 +53,9 @@ pub struct Args {
     /// Output .sigmf-meta (the .sigmf-data is written beside it).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
+    /// Overwrite existing output files.
+    #[arg(long)]
+    pub force: bool,
     /// Sample format on disk (ci16_le streams CS16 from the device, unconverted).
     #[arg(long, value_enum, default_value = "cf32_le")]
     pub datatype: CaptureDatatype,
@@ -120,15 +124,27 @@ fn run_capture<R: sdr::RxSource>(
 
 /// Runs `nrkit capture`.
 pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
+    check_overwrite(&a.output, true, a.force)?;
     let gain = parse_gain(&a.gain)?;
+    check_rate_freq(a.rate, a.freq)?;
     let samples = match (a.samples, a.duration) {
         (Some(n), _) => n,
-        (None, Some(d)) if d.is_finite() && d > 0.0 => (d * a.rate).round() as u64,
-        (None, Some(d)) => bail!("--duration {d}: must be a positive number of seconds"),
-        (None, None) => unreachable!("clap requires one"),
+        (None, Some(d)) if d.is_finite() && d > 0.0 && d <= MAX_DURATION_S => {
+            (d * a.rate).round() as u64
+        }
+        (None, Some(d)) => {
+            bail!("--duration {d}: must be a number of seconds in (0, {MAX_DURATION_S}]")
+        }
+        (None, None) => bail!("give --duration S or --samples N"),
     };
-    if samples == 0 {
-        bail!("--samples 0: nothing to capture");
+    if samples == 0 || samples > MAX_SAMPLES {
+        bail!("--samples {samples}: must be 1..={MAX_SAMPLES}");
+    }
+    if !(1..=MAX_RING_MB).contains(&a.ring_mb) {
+        bail!("--ring-mb {}: must be 1..={MAX_RING_MB} MiB", a.ring_mb);
+    }
+    if !(a.tx_gain.is_finite() && a.tx_gain.abs() <= 200.0) {
+        bail!("--tx-gain {}: must be a finite number of dB", a.tx_gain);
     }
     let dev = open_device(&a.device, &a.dev)?;
     let applied = configure(&dev, Direction::Rx, &a.dev, a.rate, a.freq, gain)?;
@@ -162,9 +178,11 @@ pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
     create_parent(&a.output)?;
     let writer = Writer::create(&a.output, meta)?;
     let mut sink = SigmfSink::new(writer);
+    let (stop, abort) = stop_flags();
     let opts = CaptureOptions {
         samples: Some(samples),
-        ring_samples: (a.ring_mb.max(1) << 20) / dt.sample_size(),
+        ring_samples: (a.ring_mb << 20) / dt.sample_size(),
+        abort: Some(abort.clone()),
         ..CaptureOptions::default()
     };
     let tx_wave = match &a.tx {
@@ -182,7 +200,6 @@ pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
         }
         None => None,
     };
-    let stop = stop_flag();
     let ch = a.dev.channel;
     let tx_for = |wave: Option<Vec<C32>>| -> Result<Option<(sdr::SoapyTx, Vec<C32>, u64)>> {
         Ok(match wave {
@@ -201,6 +218,16 @@ pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
         }
     };
     let meta_path = nrkit::iq::sigmf_paths(&a.output).0;
+    if abort.load(Ordering::Relaxed) {
+        if let Ok((st, _, _)) = &res {
+            let mut an = Annotation::new(st.samples_written, 0, "capture interrupted");
+            an.comment = Some(format!(
+                "stopped by a second interrupt: {} received samples were not written",
+                st.samples_discarded
+            ));
+            sink.writer_mut().annotate(an);
+        }
+    }
     // The recording is finished whatever happened.
     let finished = sink.finish();
     let (st, dev_err, played) = res?;
@@ -240,7 +267,12 @@ pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
             meta_path.display()
         )));
     }
-    if stop.load(Ordering::Relaxed) {
+    if abort.load(Ordering::Relaxed) {
+        eprintln!(
+            "nrkit: capture aborted by a second signal: {} samples saved, {} received samples not written",
+            st.samples_written, st.samples_discarded
+        );
+    } else if stop.load(Ordering::Relaxed) {
         eprintln!("nrkit: capture stopped by signal; the recording is complete up to there");
     }
     Ok(())

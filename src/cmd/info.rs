@@ -68,6 +68,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         "dc_offset_dbfs": db(dc),
         "captures": rec.meta.captures.len(),
         "annotations": rec.meta.annotations.len(),
+        "incomplete": rec.meta.incomplete(),
     });
     if a.json {
         print_json(&v)?;

@@ -7,7 +7,9 @@ use clap::Args as ClapArgs;
 use nrkit::sdr::{self, Direction, Gain, PlayOptions, Repeat, SdrError};
 use serde_json::json;
 
-use super::common::device::{configure, load_waveform, open_device, stop_flag, DeviceOpts};
+use super::common::device::{
+    check_rate_freq, configure, load_waveform, open_device, stop_flag, DeviceOpts,
+};
 use super::common::output::fmt_hz;
 use super::common::Ctx;
 
@@ -48,6 +50,13 @@ pub struct Args {
 /// Runs `nrkit tx`.
 pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
     let (wave, rate) = load_waveform(&a.input, a.rate)?;
+    check_rate_freq(rate, a.freq)?;
+    if !(a.gain.is_finite() && a.gain.abs() <= 200.0) {
+        anyhow::bail!(
+            "--gain {}: must be a finite number of dB (|g| <= 200)",
+            a.gain
+        );
+    }
     let dev = open_device(&a.device, &a.dev)?;
     let applied = configure(&dev, Direction::Tx, &a.dev, rate, a.freq, Gain::Db(a.gain))?;
     let mut stream = dev.tx_cf32(a.dev.channel)?;

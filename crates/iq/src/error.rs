@@ -65,6 +65,18 @@ pub enum IqError {
         /// The datatype.
         datatype: String,
     },
+    /// Writing samples failed; the recording was cut to the whole samples on disk and its
+    /// metadata marked incomplete (`nrkit:incomplete`, and an annotation where it stops).
+    #[error("{path}: writing failed after {samples} samples ({source}); the recording holds those {samples} samples and is marked incomplete")]
+    Incomplete {
+        /// The data file.
+        path: PathBuf,
+        /// Samples safely on disk (the recording's length now).
+        samples: u64,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A sample is NaN or infinite.
     #[error("{path}: sample {index} is not finite ({value})")]
     NonFinite {

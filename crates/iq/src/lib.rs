@@ -19,7 +19,7 @@ mod writer;
 
 pub use datatype::Datatype;
 pub use error::IqError;
-pub use meta::{Annotation, Capture, Meta, SIGMF_VERSION};
+pub use meta::{Annotation, Capture, Meta, INCOMPLETE_KEY, MAX_SAMPLE_RATE, SIGMF_VERSION};
 pub use reader::{Reader, Recording};
 pub use writer::{write_meta, Writer};
 

@@ -9,6 +9,13 @@ use crate::{Datatype, IqError};
 /// The SigMF version nrkit writes.
 pub const SIGMF_VERSION: &str = "1.2.0";
 
+/// The global field a writer sets when writing failed: `{"reason": …, "samples": N}`.
+pub const INCOMPLETE_KEY: &str = "nrkit:incomplete";
+
+/// Highest `core:sample_rate` accepted, Hz (well above any SDR; larger values are
+/// typos that would size buffers and durations absurdly).
+pub const MAX_SAMPLE_RATE: f64 = 1e11;
+
 /// A capture segment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Capture {
@@ -187,11 +194,13 @@ impl Meta {
         })?;
         let sample_rate = get_f64(path, global, "core:sample_rate", "global.core:sample_rate")?
             .ok_or_else(|| missing("global.core:sample_rate"))?;
-        if !(sample_rate.is_finite() && sample_rate > 0.0) {
+        if !(sample_rate.is_finite() && sample_rate > 0.0 && sample_rate <= MAX_SAMPLE_RATE) {
             return Err(bad(
                 path,
                 "global.core:sample_rate",
-                format!("must be a positive number of Hz, got {sample_rate}"),
+                format!(
+                    "must be a positive number of Hz up to {MAX_SAMPLE_RATE:e}, got {sample_rate}"
+                ),
             ));
         }
         let version = get_str(path, global, "core:version", "global.core:version")?
@@ -376,6 +385,18 @@ impl Meta {
 
     /// The centre frequency of the segment holding `sample`, if recorded.
     pub fn frequency_at(&self, sample: u64) -> Option<f64> {
+        self.frequency_at_inner(sample)
+    }
+
+    /// The `nrkit:incomplete` record of a recording whose writing failed
+    /// (`{"reason": …, "samples": N}`: why, and how many samples are safe), if any.
+    pub fn incomplete(&self) -> Option<&Value> {
+        self.global_extra
+            .get(INCOMPLETE_KEY)
+            .filter(|v| !v.is_null())
+    }
+
+    fn frequency_at_inner(&self, sample: u64) -> Option<f64> {
         self.captures
             .iter()
             .rev()

@@ -69,11 +69,15 @@ impl Recording {
         sample_rate: f64,
         center_freq: Option<f64>,
     ) -> Result<Self, IqError> {
-        if !(sample_rate.is_finite() && sample_rate > 0.0) {
+        if !(sample_rate.is_finite() && sample_rate > 0.0 && sample_rate <= crate::MAX_SAMPLE_RATE)
+        {
             return Err(IqError::BadField {
                 path: path.to_path_buf(),
                 field: "--sample-rate".into(),
-                problem: format!("must be a positive number of Hz, got {sample_rate}"),
+                problem: format!(
+                    "must be a positive number of Hz up to {:e}, got {sample_rate}",
+                    crate::MAX_SAMPLE_RATE
+                ),
             });
         }
         let samples = data_len(path, datatype)?;

@@ -9,6 +9,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use nrkit_iq::{Annotation, Capture, Writer};
@@ -32,6 +33,10 @@ pub struct CaptureOptions {
     /// Rewrite the metadata this often while capturing, so it is valid even if the process
     /// is killed.
     pub checkpoint_every: Duration,
+    /// When set (a second Ctrl-C), the writer stops at once: what is still in the ring is
+    /// not written (counted in [`CaptureStats::samples_discarded`]), and the recording ends
+    /// valid at the last sample written.
+    pub abort: Option<Arc<AtomicBool>>,
 }
 
 impl Default for CaptureOptions {
@@ -43,6 +48,7 @@ impl Default for CaptureOptions {
             read_timeout_us: 200_000,
             max_silence: Duration::from_secs(5),
             checkpoint_every: Duration::from_secs(1),
+            abort: None,
         }
     }
 }
@@ -54,6 +60,8 @@ pub enum GapCause {
     Overflow,
     /// The device timestamps jumped without an overflow report.
     Timestamp,
+    /// The driver reported corrupted data (or another non-fatal stream error) before it.
+    Corruption,
 }
 
 /// A discontinuity in the captured stream.
@@ -161,9 +169,13 @@ impl<S: WireSample> CaptureSink<S> for SigmfSink {
             datetime: self.datetime(g.time_ns),
             extra,
         });
+        let what = match g.cause {
+            GapCause::Corruption => "corrupted data",
+            _ => "overflow",
+        };
         let label = match g.lost {
-            Some(n) => format!("overflow: {n} samples lost"),
-            None => "overflow: samples lost (count unknown: no device time)".to_string(),
+            Some(n) => format!("{what}: {n} samples lost"),
+            None => format!("{what}: samples lost (count unknown: no device time)"),
         };
         let mut a = Annotation::new(g.at_sample, 0, label);
         a.sample_count = None;
@@ -173,6 +185,7 @@ impl<S: WireSample> CaptureSink<S> for SigmfSink {
             json!(match g.cause {
                 GapCause::Overflow => "overflow",
                 GapCause::Timestamp => "timestamp",
+                GapCause::Corruption => "corruption",
             }),
         );
         if let Some(t) = g.time_ns {
@@ -204,6 +217,12 @@ pub struct CaptureStats {
     pub gaps_unknown: u64,
     /// Read timeouts.
     pub timeouts: u64,
+    /// Non-fatal stream errors other than overflows and timeouts (corrupted data): each
+    /// is counted here and marked like an overflow before the next samples.
+    pub corruptions: u64,
+    /// Samples received but not written because the capture was aborted
+    /// ([`CaptureOptions::abort`]) or the sink failed.
+    pub samples_discarded: u64,
 }
 
 enum Msg<S> {
@@ -221,6 +240,7 @@ struct ReaderResult {
     received: u64,
     overflows: u64,
     timeouts: u64,
+    corruptions: u64,
     error: Option<SdrError>,
 }
 
@@ -261,6 +281,8 @@ where
     stats.samples_received = rr.received;
     stats.overflows = rr.overflows;
     stats.timeouts = rr.timeouts;
+    stats.corruptions = rr.corruptions;
+    stats.samples_discarded = rr.received.saturating_sub(stats.samples_written);
     sink.checkpoint()?;
     Ok((stats, rr.error))
 }
@@ -279,6 +301,7 @@ fn read_loop<R: RxSource>(
         received: 0,
         overflows: 0,
         timeouts: 0,
+        corruptions: 0,
         error: None,
     };
     let mut allocated = 0usize;
@@ -287,6 +310,7 @@ fn read_loop<R: RxSource>(
     let mut start_time_ns: Option<i64> = None;
     let mut started = false;
     let mut overflow_pending = false;
+    let mut corruption_pending = false;
     let mut last_data = Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -313,7 +337,19 @@ fn read_loop<R: RxSource>(
             },
         };
         match src.read(&mut buf[..want], opts.read_timeout_us) {
-            Ok(r) if r.len == 0 => spare = Some(buf),
+            Ok(r) if r.len == 0 => {
+                // No data without a timeout is silence too.
+                spare = Some(buf);
+                if last_data.elapsed() > opts.max_silence {
+                    res.error = Some(SdrError::Timeout {
+                        text: format!(
+                            "no samples for {:.1} s (reads returned nothing)",
+                            last_data.elapsed().as_secs_f64()
+                        ),
+                    });
+                    break;
+                }
+            }
             Ok(r) => {
                 last_data = Instant::now();
                 if !started {
@@ -328,17 +364,20 @@ fn read_loop<R: RxSource>(
                     (Some(t), Some(e)) if t != e => Some(t - e),
                     _ => None,
                 };
-                if overflow_pending || jump.is_some() {
+                if overflow_pending || corruption_pending || jump.is_some() {
                     let lost = match (tick, next_tick) {
                         (Some(t), Some(e)) if t >= e => Some((t - e) as u64),
                         _ => None,
                     };
                     let cause = if overflow_pending {
                         GapCause::Overflow
+                    } else if corruption_pending {
+                        GapCause::Corruption
                     } else {
                         GapCause::Timestamp
                     };
                     overflow_pending = false;
+                    corruption_pending = false;
                     let gap = Msg::Gap {
                         lost,
                         time_ns: r.time_ns,
@@ -374,6 +413,8 @@ fn read_loop<R: RxSource>(
                 }
             }
             Err(e) if !e.is_fatal() => {
+                res.corruptions += 1;
+                corruption_pending = true;
                 spare = Some(buf);
             }
             Err(e) => {
@@ -394,6 +435,14 @@ fn write_loop<S: WireSample, K: CaptureSink<S>>(
 ) -> Result<(), SdrError> {
     let mut last_checkpoint = Instant::now();
     for msg in data_rx {
+        if opts
+            .abort
+            .as_ref()
+            .is_some_and(|a| a.load(Ordering::Relaxed))
+        {
+            // Dropping the receiver stops the reader; the ring's rest is not written.
+            break;
+        }
         match msg {
             Msg::Data(buf, len) => {
                 sink.write(&buf[..len])?;

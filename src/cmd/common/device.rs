@@ -33,16 +33,47 @@ pub struct DeviceOpts {
     pub time_source: Option<String>,
 }
 
-/// Ctrl-C and SIGTERM set the flag (a second one exits at once).
-pub fn stop_flag() -> Arc<AtomicBool> {
+/// Longest capture or live search, seconds (a day).
+pub const MAX_DURATION_S: f64 = 86_400.0;
+/// Most samples one capture takes (2^40: 8 TiB of cf32).
+pub const MAX_SAMPLES: u64 = 1 << 40;
+/// Largest capture ring, MiB.
+pub const MAX_RING_MB: usize = 16_384;
+
+/// Checks a device sample rate (Hz, finite, > 0, at most 100 GHz) and centre frequency
+/// (Hz, finite, ≥ 0, at most 1 THz).
+pub fn check_rate_freq(rate: f64, freq: f64) -> Result<()> {
+    if !(rate.is_finite() && rate > 0.0 && rate <= nrkit::iq::MAX_SAMPLE_RATE) {
+        bail!("--rate {rate}: must be a positive number of Hz up to 1e11");
+    }
+    if !(freq.is_finite() && (0.0..=1e12).contains(&freq)) {
+        bail!("--freq {freq}: must be a frequency in Hz, 0..=1e12");
+    }
+    Ok(())
+}
+
+/// Ctrl-C and SIGTERM: the first sets the stop flag (finish what was read, then end), the
+/// second the abort flag (end now, leaving a valid recording of what was written), a third
+/// exits at once.
+pub fn stop_flags() -> (Arc<AtomicBool>, Arc<AtomicBool>) {
     let stop = Arc::new(AtomicBool::new(false));
-    let s = stop.clone();
+    let abort = Arc::new(AtomicBool::new(false));
+    let (s, a) = (stop.clone(), abort.clone());
     let _ = ctrlc::set_handler(move || {
-        if s.swap(true, Ordering::SeqCst) {
+        if !s.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if a.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
     });
-    stop
+    (stop, abort)
+}
+
+/// The stop flag of [`stop_flags`] alone (commands with nothing to save: a second signal
+/// ends the command like the first, a third exits at once).
+pub fn stop_flag() -> Arc<AtomicBool> {
+    stop_flags().0
 }
 
 pub fn parse_gain(g: &str) -> Result<Gain> {
@@ -51,7 +82,11 @@ pub fn parse_gain(g: &str) -> Result<Gain> {
     }
     let v: f64 = g
         .parse()
-        .map_err(|_| anyhow!("--gain {g}: expected a number of dB or `agc`"))?;
+        .ok()
+        .filter(|v: &f64| v.is_finite() && v.abs() <= 200.0)
+        .ok_or_else(|| {
+            anyhow!("--gain {g}: expected a finite number of dB (|g| <= 200) or `agc`")
+        })?;
     Ok(Gain::Db(v))
 }
 
@@ -141,6 +176,8 @@ pub fn load_waveform(path: &Path, rate: Option<f64>) -> Result<(Vec<C32>, f64)> 
 
 pub fn summary_json(st: &CaptureStats) -> serde_json::Value {
     json!({
+        "corruptions": st.corruptions,
+        "samples_discarded": st.samples_discarded,
         "samples_received": st.samples_received,
         "samples_written": st.samples_written,
         "samples_lost": st.samples_lost,

@@ -53,3 +53,23 @@ pub fn processors_json(list: &[(&'static str, nrkit::dsp::Isa)]) -> serde_json::
             .collect(),
     )
 }
+
+/// Refuses to replace an existing output without `--force`: the SigMF pair of `path`
+/// (both `.sigmf-meta` and `.sigmf-data`) when `sigmf`, else the file itself.
+pub fn check_overwrite(path: &Path, sigmf: bool, force: bool) -> Result<()> {
+    if force {
+        return Ok(());
+    }
+    let paths = if sigmf {
+        let (m, d) = nrkit::iq::sigmf_paths(path);
+        vec![m, d]
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for p in paths {
+        if p.exists() {
+            anyhow::bail!("{}: exists; not overwriting it (use --force)", p.display());
+        }
+    }
+    Ok(())
+}

@@ -13,7 +13,7 @@ use nrkit::phy::Ofdm;
 use serde_json::json;
 
 use crate::cmd::common::meta::{generator, testwave_to_meta, OutDatatype};
-use crate::cmd::common::output::create_parent;
+use crate::cmd::common::output::{check_overwrite, create_parent};
 use crate::cmd::common::Ctx;
 
 /// Options of `nrkit generate ofdm`.
@@ -50,11 +50,15 @@ pub struct Args {
     /// Output .sigmf-meta (the .sigmf-data goes beside it).
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Overwrite existing output files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `nrkit generate ofdm`.
 pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let isa = ctx.isa;
+    check_overwrite(&a.output, true, a.force)?;
     let numerology = Numerology::from_scs_khz(a.scs).context("--scs")?;
     let modulation = Modulation::from_name(&a.modulation).context("--modulation")?;
     if !(a.gain_db.is_finite() && a.gain_db.abs() <= 200.0) {

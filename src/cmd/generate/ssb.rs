@@ -9,7 +9,7 @@ use nrkit::iq::{Meta, Writer};
 use serde_json::json;
 
 use crate::cmd::common::meta::{generator, ssb_annotation, OutDatatype};
-use crate::cmd::common::output::create_parent;
+use crate::cmd::common::output::{check_overwrite, create_parent};
 use crate::cmd::common::Ctx;
 
 /// Options of `nrkit generate ssb`.
@@ -84,11 +84,15 @@ pub struct Args {
     /// Output .sigmf-meta (the .sigmf-data goes beside it).
     #[arg(short, long)]
     pub output: PathBuf,
+    /// Overwrite existing output files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `nrkit generate ssb`.
 pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let isa = ctx.isa;
+    check_overwrite(&a.output, true, a.force)?;
     use nrkit::phy::ssb::{SsbCase, SsbGenerator, SsbTxConfig};
     let pci = nrkit::core::Pci::new(a.pci).context("--pci")?;
     let case: SsbCase = a.case.parse().context("--case")?;

@@ -9,7 +9,8 @@ use nrkit::sdr::{self, CaptureOptions, CaptureSink, Direction, Gap, SdrError};
 
 use super::{candidates, cells_json, print_cells, push_all};
 use crate::cmd::common::device::{
-    configure, open_device, parse_gain, stop_flag, summary_json, DeviceOpts,
+    check_rate_freq, configure, open_device, parse_gain, stop_flag, summary_json, DeviceOpts,
+    MAX_DURATION_S,
 };
 use crate::cmd::common::output::{fmt_hz, print_json, processors_json};
 
@@ -98,10 +99,13 @@ pub fn run(a: &super::Args, isa: Isa) -> Result<()> {
         .freq
         .ok_or_else(|| anyhow!("live search needs --freq HZ (the centre frequency)"))?;
     let rate = l.rate.unwrap_or(30.72e6);
+    check_rate_freq(rate, freq)?;
     let samples = match l.duration {
         None => None,
-        Some(d) if d.is_finite() && d > 0.0 && d <= 86_400.0 => Some((d * rate).round() as u64),
-        Some(d) => bail!("--duration {d}: must be a number of seconds in (0, 86400]"),
+        Some(d) if d.is_finite() && d > 0.0 && d <= MAX_DURATION_S => {
+            Some((d * rate).round() as u64)
+        }
+        Some(d) => bail!("--duration {d}: must be a number of seconds in (0, {MAX_DURATION_S}]"),
     };
     let gain = parse_gain(l.gain.as_deref().unwrap_or("agc"))?;
     let dev = open_device(args, &l.dev)?;

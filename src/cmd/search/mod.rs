@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::common::input::{open, InputArgs};
 use super::common::meta::{mib_json, ssb_annotation};
-use super::common::output::{create_parent, fmt_hz, print_json, processors_json};
+use super::common::output::{check_overwrite, create_parent, fmt_hz, print_json, processors_json};
 use super::common::progress::Progress;
 use super::common::Ctx;
 
@@ -51,6 +51,9 @@ pub struct Args {
     /// .sigmf-meta (the data file is hard-linked or copied beside it).
     #[arg(long, conflicts_with = "device")]
     pub annotate: Option<PathBuf>,
+    /// Overwrite an existing --annotate output.
+    #[arg(long, requires = "annotate")]
+    pub force: bool,
     #[command(flatten)]
     pub live: live::LiveArgs,
 }
@@ -243,6 +246,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         meta.annotations.sort_by_key(|x| x.sample_start);
         create_parent(out)?;
         let (meta_path, data_path) = nrkit::iq::sigmf_paths(out);
+        check_overwrite(&meta_path, false, a.force)?;
         let same = std::fs::canonicalize(&data_path).ok()
             == std::fs::canonicalize(&rec.data_path).ok()
             || same_file(&data_path, &rec.data_path);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 
+use super::common::output::check_overwrite;
 use super::common::Ctx;
 
 mod report;
@@ -45,6 +46,9 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Overwrite existing sensitivity.csv / sensitivity.png in --out-dir.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `nrkit sensitivity`.
@@ -69,6 +73,9 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let font = report::load_font(&a.font)?;
     std::fs::create_dir_all(&a.out_dir)
         .with_context(|| format!("creating {}", a.out_dir.display()))?;
+    for f in ["sensitivity.csv", "sensitivity.png"] {
+        check_overwrite(&a.out_dir.join(f), false, a.force)?;
+    }
     let o = SensitivityOptions {
         snrs_db: (0..n).map(|i| a.snr_min + i as f64 * a.snr_step).collect(),
         trials: a.trials,
