@@ -82,7 +82,15 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("nrkit: error: {e:#}");
+            // The chain, without causes whose text the message before already holds.
+            let mut msg = String::new();
+            for c in e.chain().map(|c| c.to_string()) {
+                if !msg.contains(&c) {
+                    msg += if msg.is_empty() { "" } else { ": " };
+                    msg += &c;
+                }
+            }
+            eprintln!("nrkit: error: {msg}");
             exit_code(&e)
         }
     }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod bad_input;
 mod sdr;
 mod structure;
 

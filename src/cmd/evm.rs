@@ -43,7 +43,12 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         .meta
         .global_extra
         .get("nrkit:gain_db")
-        .and_then(serde_json::Value::as_f64)
+        .map(|v| {
+            v.as_f64()
+                .filter(|g| g.is_finite() && g.abs() <= 200.0)
+                .ok_or_else(|| anyhow!("{}: field global.nrkit:gain_db must be a number of dB within ±200, got {v}", path.display()))
+        })
+        .transpose()?
         .unwrap_or(0.0);
     let mut engine = FftEngine::new(isa)?;
     let mut ofdm =

@@ -85,6 +85,13 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         outln!("power        {} dBFS", f(db(power)));
         outln!("peak         {} dBFS", f(db(peak)));
         outln!("DC offset    {} dBFS", f(db(dc)));
+        if let Some(inc) = rec.meta.incomplete() {
+            outln!(
+                "INCOMPLETE   {} (holds the {} samples written before)",
+                inc["reason"].as_str().unwrap_or("writing failed"),
+                inc["samples"]
+            );
+        }
         outln!(
             "segments     {} capture(s), {} annotation(s)",
             rec.meta.captures.len(),

@@ -107,6 +107,24 @@ fn get_f64(
     }
 }
 
+/// A frequency field: a finite number of Hz with |f| ≤ 1 THz.
+fn get_freq(
+    path: &Path,
+    obj: &Map<String, Value>,
+    key: &str,
+    field: &str,
+) -> Result<Option<f64>, IqError> {
+    let f = get_f64(path, obj, key, field)?;
+    match f {
+        Some(v) if !(v.is_finite() && v.abs() <= 1e12) => Err(bad(
+            path,
+            field,
+            format!("must be a frequency in Hz within ±1e12, got {v}"),
+        )),
+        _ => Ok(f),
+    }
+}
+
 fn get_u64(
     path: &Path,
     obj: &Map<String, Value>,
@@ -235,7 +253,7 @@ impl Meta {
                         &format!("{f}.core:sample_start"),
                     )?
                     .ok_or_else(|| missing(&format!("{f}.core:sample_start")))?,
-                    frequency: get_f64(path, o, "core:frequency", &format!("{f}.core:frequency"))?,
+                    frequency: get_freq(path, o, "core:frequency", &format!("{f}.core:frequency"))?,
                     datetime: get_str(path, o, "core:datetime", &format!("{f}.core:datetime"))?,
                     extra: o
                         .iter()

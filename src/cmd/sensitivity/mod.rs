@@ -65,10 +65,11 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
             a.snr_max
         );
     }
-    let n = ((a.snr_max - a.snr_min) / a.snr_step + 1e-9).floor() as usize + 1;
-    if n > 1000 {
-        bail!("{n} SNR points: use a larger --snr-step");
+    let points = ((a.snr_max - a.snr_min) / a.snr_step + 1e-9).floor() + 1.0;
+    if !(points.is_finite() && points <= 1000.0) {
+        bail!("{points} SNR points from --snr-min/--snr-max/--snr-step: at most 1000 (use a larger --snr-step)");
     }
+    let n = points as usize;
     // The font first: a bad one should not wait for minutes of trials to be reported.
     let font = report::load_font(&a.font)?;
     std::fs::create_dir_all(&a.out_dir)

@@ -88,9 +88,9 @@ fn check(o: &SensitivityOptions) -> Result<()> {
     if o.trials == 0 {
         bail!("trials per SNR point must be at least 1");
     }
-    if !(o.sample_rate.is_finite() && o.sample_rate >= 7.68e6) {
+    if !(o.sample_rate.is_finite() && (7.68e6..=245.76e6).contains(&o.sample_rate)) {
         bail!(
-            "sample rate {} Hz: must be at least 7.68e6 (the 240 subcarriers of a 30 kHz SSB)",
+            "sample rate {} Hz: must be 7.68e6 (the 240 subcarriers of a 30 kHz SSB) ..= 245.76e6",
             o.sample_rate
         );
     }

@@ -21,6 +21,10 @@ use super::pbch::{BchPayload, Mib};
 use super::ssb_block;
 use crate::{Ofdm, OfdmConfig};
 
+/// Highest output sample rate of the generator, Hz (an FR2 carrier at 491.52 Msps with
+/// room to oversample).
+pub const MAX_SAMPLE_RATE: f64 = 4.0e9;
+
 /// What to transmit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SsbTxConfig {
@@ -87,8 +91,15 @@ impl SsbTxConfig {
                 self.period_ms,
             ));
         }
-        if !(self.sample_rate.is_finite() && self.sample_rate > 0.0) {
-            return Err(Error::invalid("sample rate", "> 0 Hz", self.sample_rate));
+        if !(self.sample_rate.is_finite()
+            && self.sample_rate > 0.0
+            && self.sample_rate <= MAX_SAMPLE_RATE)
+        {
+            return Err(Error::invalid(
+                "sample rate",
+                format!("> 0 and <= {MAX_SAMPLE_RATE:e} Hz"),
+                self.sample_rate,
+            ));
         }
         let scs = f64::from(self.case.scs_khz()) * 1e3;
         let edge = self.ssb_offset_hz.abs() + 120.0 * scs;
