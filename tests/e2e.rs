@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod bad_input;
+mod fuzz_smoke;
 mod sdr;
 mod structure;
 
