@@ -528,3 +528,46 @@ fn cli_generate_then_capture_with_tx_then_search() {
     assert_eq!(v["samples_lost"], 0);
     search_matches_generator(&cap, &rec);
 }
+
+/// A capture that hits a file-size limit (a full disk, for the writer) keeps every gap
+/// annotation made before it, is marked incomplete with the samples on disk, and exits 1.
+#[test]
+fn capture_write_failure_keeps_annotations_and_marks_the_recording() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("cut.sigmf-meta");
+    let args = dev("pattern=counter,overflow_every=20000,overflow_drop=100");
+    // 512 KiB = 65536 cf32 samples fit; 200000 are asked for.
+    let o = Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 512; exec \"$0\" capture --device \"$1\" --freq 1e9 --rate 1e6 --gain 0 --samples 200000 -o \"$2\"")
+        .arg(env!("CARGO_BIN_EXE_nrkit"))
+        .arg(&args)
+        .arg(&out)
+        .env("SOAPY_SDR_PLUGIN_PATH", nrkit_sdr_loopback::module_dir())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("marked incomplete"), "{err}");
+    let rec = Recording::open_sigmf(&out).unwrap();
+    let inc = rec.meta.incomplete().expect("marked incomplete").clone();
+    assert_eq!(inc["samples"], rec.samples);
+    assert!(rec.samples > 0 && rec.samples <= 65536, "{}", rec.samples);
+    // Every overflow before the cut is annotated (one every 20000 samples read).
+    let gaps = rec
+        .meta
+        .annotations
+        .iter()
+        .filter(|a| a.extra.get("nrkit:gap_cause").is_some())
+        .count() as u64;
+    assert!(
+        gaps >= rec.samples / 20_000,
+        "{gaps} gaps for {} samples",
+        rec.samples
+    );
+    assert!(rec
+        .meta
+        .annotations
+        .iter()
+        .any(|a| a.label.as_deref() == Some("recording incomplete")));
+}

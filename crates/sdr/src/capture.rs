@@ -477,3 +477,142 @@ fn write_loop<S: WireSample, K: CaptureSink<S>>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RxRead;
+    use nrkit_core::C32;
+    use nrkit_iq::{Datatype, Meta, Recording};
+
+    /// A source that plays a script of reads, then returns `after` forever.
+    struct Scripted {
+        script: Vec<Result<(usize, Option<i64>), SdrError>>,
+        after: fn() -> Result<RxRead, SdrError>,
+    }
+
+    impl RxSource for Scripted {
+        type Sample = C32;
+        fn sample_rate(&self) -> f64 {
+            1e6
+        }
+        fn mtu(&self) -> usize {
+            1024
+        }
+        fn read(&mut self, buf: &mut [C32], _timeout_us: i64) -> Result<RxRead, SdrError> {
+            if self.script.is_empty() {
+                return (self.after)();
+            }
+            match self.script.remove(0) {
+                Ok((n, time_ns)) => {
+                    let n = n.min(buf.len());
+                    buf[..n].iter_mut().for_each(|v| *v = C32::new(0.5, -0.5));
+                    Ok(RxRead { len: n, time_ns })
+                }
+                Err(e) => Err(e),
+            }
+        }
+    }
+
+    fn quick() -> CaptureOptions {
+        CaptureOptions {
+            samples: Some(4000),
+            block_samples: 1000,
+            ring_samples: 8000,
+            max_silence: Duration::from_millis(200),
+            ..CaptureOptions::default()
+        }
+    }
+
+    #[test]
+    fn corruption_is_counted_and_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("c");
+        let w = Writer::create(&base, Meta::new(Datatype::Cf32Le, 1e6, Some(1e9))).unwrap();
+        let mut sink = SigmfSink::new(w);
+        let mut src = Scripted {
+            script: vec![
+                Ok((1000, Some(0))),
+                Err(SdrError::Corruption {
+                    text: "bad packet".into(),
+                }),
+                // 500 samples (500 µs) went missing with the corrupted packet.
+                Ok((1000, Some(1_500_000))),
+                Ok((1000, Some(2_500_000))),
+                Ok((1000, Some(3_500_000))),
+            ],
+            after: || {
+                Ok(RxRead {
+                    len: 0,
+                    time_ns: None,
+                })
+            },
+        };
+        let stop = AtomicBool::new(false);
+        let (st, err) = capture(&mut src, &mut sink, &quick(), &stop).unwrap();
+        assert!(err.is_none());
+        sink.finish().unwrap();
+        assert_eq!((st.corruptions, st.gaps, st.samples_lost), (1, 1, 500));
+        let r = Recording::open_sigmf(&base).unwrap();
+        let a = &r.meta.annotations[0];
+        assert_eq!(a.sample_start, 1000);
+        assert_eq!(a.extra["nrkit:gap_cause"], "corruption");
+        assert_eq!(a.label.as_deref(), Some("corrupted data: 500 samples lost"));
+        assert_eq!(r.meta.captures.len(), 2);
+    }
+
+    #[test]
+    fn reads_that_return_nothing_end_on_the_silence_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Writer::create(
+            &dir.path().join("s"),
+            Meta::new(Datatype::Cf32Le, 1e6, None),
+        )
+        .unwrap();
+        let mut sink = SigmfSink::new(w);
+        let mut src = Scripted {
+            script: vec![Ok((1000, None))],
+            after: || {
+                Ok(RxRead {
+                    len: 0,
+                    time_ns: None,
+                })
+            },
+        };
+        let stop = AtomicBool::new(false);
+        let t0 = Instant::now();
+        let (st, err) = capture(&mut src, &mut sink, &quick(), &stop).unwrap();
+        assert!(t0.elapsed() < Duration::from_secs(5));
+        assert_eq!(st.samples_written, 1000);
+        assert!(matches!(err, Some(SdrError::Timeout { .. })), "{err:?}");
+        assert_eq!(sink.finish().unwrap(), 1000);
+    }
+
+    #[test]
+    fn abort_stops_the_writer_and_leaves_a_valid_recording() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("a");
+        let w = Writer::create(&base, Meta::new(Datatype::Cf32Le, 1e6, None)).unwrap();
+        let mut sink = SigmfSink::new(w);
+        let mut src = Scripted {
+            script: (0..4).map(|_| Ok((1000, None))).collect(),
+            after: || {
+                Ok(RxRead {
+                    len: 0,
+                    time_ns: None,
+                })
+            },
+        };
+        let abort = Arc::new(AtomicBool::new(true));
+        let opts = CaptureOptions {
+            abort: Some(abort),
+            ..quick()
+        };
+        let stop = AtomicBool::new(false);
+        let (st, _) = capture(&mut src, &mut sink, &opts, &stop).unwrap();
+        let n = sink.finish().unwrap();
+        assert_eq!(st.samples_written, n);
+        assert_eq!(st.samples_discarded, st.samples_received - n);
+        assert_eq!(Recording::open_sigmf(&base).unwrap().samples, n);
+    }
+}
