@@ -12,6 +12,7 @@
 //! * [`estimation`], [`equalization`]: channel estimation on reference signals and
 //!   per-RE equalization, shared by the PBCH receiver and the downlink channels.
 //!
+//! * [`pdsch`]: the PDSCH: MCS tables and TBS determination (TS 38.214 §5.1.3) so far.
 //! * [`testwave`]: reproducible random-QAM test carriers and EVM.
 //!
 //! `phy` never touches files or devices.
@@ -23,6 +24,7 @@ pub mod estimation;
 pub mod grid;
 pub mod modulation;
 pub mod ofdm;
+pub mod pdsch;
 pub mod ssb;
 pub mod sync;
 pub mod testwave;
