@@ -17,7 +17,7 @@ use super::common::device::{
     DeviceOpts, MAX_DURATION_S, MAX_RING_MB, MAX_SAMPLES,
 };
 use super::common::output::print_json;
-use super::common::output::{check_overwrite, create_parent};
+use super::common::output::{create_parent, OutputArgs};
 use super::common::Ctx;
 
 /// Sample formats `capture` writes.
@@ -50,12 +50,8 @@ pub struct Args {
     /// Samples to capture.
     #[arg(long)]
     pub samples: Option<u64>,
-    /// Output .sigmf-meta (the .sigmf-data is written beside it).
-    #[arg(short = 'o', long)]
-    pub output: PathBuf,
-    /// Overwrite existing output files.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Sample format on disk (ci16_le streams CS16 from the device, unconverted).
     #[arg(long, value_enum, default_value = "cf32_le")]
     pub datatype: CaptureDatatype,
@@ -124,7 +120,7 @@ fn run_capture<R: sdr::RxSource>(
 
 /// Runs `nrkit capture`.
 pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
-    check_overwrite(&a.output, true, a.force)?;
+    a.out.check()?;
     let gain = parse_gain(&a.gain)?;
     check_rate_freq(a.rate, a.freq)?;
     let samples = match (a.samples, a.duration) {
@@ -175,8 +171,8 @@ pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
     if let Some(ant) = &applied.antenna {
         g.insert("nrkit:antenna".into(), json!(ant));
     }
-    create_parent(&a.output)?;
-    let writer = Writer::create(&a.output, meta)?;
+    create_parent(&a.out.output)?;
+    let writer = Writer::create(&a.out.output, meta)?;
     let mut sink = SigmfSink::new(writer);
     let (stop, abort) = stop_flags();
     let opts = CaptureOptions {
@@ -217,7 +213,7 @@ pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
             run_capture(rx, &mut sink, &opts, &stop, tx_for(tx_wave)?)
         }
     };
-    let meta_path = nrkit::iq::sigmf_paths(&a.output).0;
+    let meta_path = nrkit::iq::sigmf_paths(&a.out.output).0;
     if abort.load(Ordering::Relaxed) {
         if let Ok((st, _, _)) = &res {
             let mut an = Annotation::new(st.samples_written, 0, "capture interrupted");

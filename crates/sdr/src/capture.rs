@@ -340,13 +340,8 @@ fn read_loop<R: RxSource>(
             Ok(r) if r.len == 0 => {
                 // No data without a timeout is silence too.
                 spare = Some(buf);
-                if last_data.elapsed() > opts.max_silence {
-                    res.error = Some(SdrError::Timeout {
-                        text: format!(
-                            "no samples for {:.1} s (reads returned nothing)",
-                            last_data.elapsed().as_secs_f64()
-                        ),
-                    });
+                if let Some(e) = silence(last_data, opts, "reads returned nothing") {
+                    res.error = Some(e);
                     break;
                 }
             }
@@ -402,13 +397,8 @@ fn read_loop<R: RxSource>(
             Err(SdrError::Timeout { text }) => {
                 res.timeouts += 1;
                 spare = Some(buf);
-                if last_data.elapsed() > opts.max_silence {
-                    res.error = Some(SdrError::Timeout {
-                        text: format!(
-                            "no samples for {:.1} s ({text})",
-                            last_data.elapsed().as_secs_f64()
-                        ),
-                    });
+                if let Some(e) = silence(last_data, opts, &text) {
+                    res.error = Some(e);
                     break;
                 }
             }
@@ -424,6 +414,14 @@ fn read_loop<R: RxSource>(
         }
     }
     res
+}
+
+/// The error ending a capture that has had no sample for longer than `max_silence`.
+fn silence(last_data: Instant, opts: &CaptureOptions, why: &str) -> Option<SdrError> {
+    let quiet = last_data.elapsed();
+    (quiet > opts.max_silence).then(|| SdrError::Timeout {
+        text: format!("no samples for {:.1} s ({why})", quiet.as_secs_f64()),
+    })
 }
 
 fn write_loop<S: WireSample, K: CaptureSink<S>>(

@@ -6,11 +6,9 @@ use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use nrkit::iq::{Datatype, Recording};
 
-/// Options shared by commands that read a recording.
+/// How to read a raw (headerless) recording.
 #[derive(Args, Clone)]
-pub struct InputArgs {
-    /// A SigMF recording (.sigmf-meta, .sigmf-data or base name) or a raw file with --format.
-    pub input: PathBuf,
+pub struct RawArgs {
     /// Raw file sample format (GNU Radio .cfile = cf32).
     #[arg(long, value_parser = ["cf32", "ci16", "ci8", "cu8"])]
     pub format: Option<String>,
@@ -22,18 +20,28 @@ pub struct InputArgs {
     pub center_freq: Option<f64>,
 }
 
+/// Options shared by commands that read a recording.
+#[derive(Args, Clone)]
+pub struct InputArgs {
+    /// A SigMF recording (.sigmf-meta, .sigmf-data or base name) or a raw file with --format.
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub raw: RawArgs,
+}
+
 pub fn open(a: &InputArgs) -> Result<Recording> {
-    if let Some(fmt) = &a.format {
+    let r = &a.raw;
+    if let Some(fmt) = &r.format {
         let dt = Datatype::parse(fmt).ok_or_else(|| anyhow!("unknown --format {fmt}"))?;
-        let rate = a.sample_rate.ok_or_else(|| {
+        let rate = r.sample_rate.ok_or_else(|| {
             anyhow!(
                 "{}: raw input needs --sample-rate HZ (and --format)",
                 a.input.display()
             )
         })?;
-        return Ok(Recording::open_raw(&a.input, dt, rate, a.center_freq)?);
+        return Ok(Recording::open_raw(&a.input, dt, rate, r.center_freq)?);
     }
-    if a.sample_rate.is_some() || a.center_freq.is_some() {
+    if r.sample_rate.is_some() || r.center_freq.is_some() {
         bail!(
             "{}: --sample-rate/--center-freq are for raw files; give --format too, or use the SigMF metadata",
             a.input.display()

@@ -4,6 +4,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use clap::Args;
 
 /// Writes one line to stdout; a closed pipe (`nrkit … | head`) ends the process with exit
 /// code 0 instead of a panic, since the reader has all it wanted. Used through `outln!`.
@@ -72,4 +73,22 @@ pub fn check_overwrite(path: &Path, sigmf: bool, force: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The output recording of a command that writes one.
+#[derive(Args, Clone)]
+pub struct OutputArgs {
+    /// Output .sigmf-meta (the .sigmf-data goes beside it).
+    #[arg(short = 'o', long)]
+    pub output: std::path::PathBuf,
+    /// Overwrite an existing recording.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl OutputArgs {
+    /// Refuses an existing recording without `--force` ([`check_overwrite`]).
+    pub fn check(&self) -> Result<()> {
+        check_overwrite(&self.output, true, self.force)
+    }
 }

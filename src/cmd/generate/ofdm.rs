@@ -1,7 +1,5 @@
 //! `nrkit generate ofdm`: an OFDM test carrier with random QAM on every RE.
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 use nrkit::core::Numerology;
@@ -13,7 +11,7 @@ use nrkit::phy::Ofdm;
 use serde_json::json;
 
 use crate::cmd::common::meta::{generator, testwave_to_meta, OutDatatype};
-use crate::cmd::common::output::{check_overwrite, create_parent};
+use crate::cmd::common::output::{create_parent, OutputArgs};
 use crate::cmd::common::Ctx;
 
 /// Options of `nrkit generate ofdm`.
@@ -47,18 +45,14 @@ pub struct Args {
     /// is scaled by 1/N_FFT).
     #[arg(long, default_value_t = 0.0)]
     pub gain_db: f64,
-    /// Output .sigmf-meta (the .sigmf-data goes beside it).
-    #[arg(short, long)]
-    pub output: PathBuf,
-    /// Overwrite existing output files.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// Runs `nrkit generate ofdm`.
 pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let isa = ctx.isa;
-    check_overwrite(&a.output, true, a.force)?;
+    a.out.check()?;
     let numerology = Numerology::from_scs_khz(a.scs).context("--scs")?;
     let modulation = Modulation::from_name(&a.modulation).context("--modulation")?;
     if !(a.gain_db.is_finite() && a.gain_db.abs() <= 200.0) {
@@ -101,8 +95,8 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         .insert("nrkit:gain_db".into(), json!(a.gain_db));
     meta.global_extra
         .insert("core:generator".into(), generator());
-    create_parent(&a.output)?;
-    let mut w = Writer::create(&a.output, meta)?;
+    create_parent(&a.out.output)?;
+    let mut w = Writer::create(&a.out.output, meta)?;
     w.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);
     let per_slot = ofdm.samples_for(0, numerology.symbols_per_slot());
     let mut pos = 0u64;
@@ -117,7 +111,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     }
     w.write(&wave)?;
     let n = w.finish()?;
-    let (m, d) = nrkit::iq::sigmf_paths(&a.output);
+    let (m, d) = nrkit::iq::sigmf_paths(&a.out.output);
     outln!(
         "wrote {} samples ({:.3} ms at {:.3} Msps) to {} and {}",
         n,

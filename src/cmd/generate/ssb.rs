@@ -1,7 +1,5 @@
 //! `nrkit generate ssb`: SS/PBCH bursts with one annotation per SSB.
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 use nrkit::dsp::FftEngine;
@@ -9,7 +7,7 @@ use nrkit::iq::{Meta, Writer};
 use serde_json::json;
 
 use crate::cmd::common::meta::{generator, ssb_annotation, OutDatatype};
-use crate::cmd::common::output::{check_overwrite, create_parent};
+use crate::cmd::common::output::{create_parent, OutputArgs};
 use crate::cmd::common::Ctx;
 
 /// Options of `nrkit generate ssb`.
@@ -81,18 +79,14 @@ pub struct Args {
     /// Output datatype.
     #[arg(long, value_enum, default_value = "cf32_le")]
     pub datatype: OutDatatype,
-    /// Output .sigmf-meta (the .sigmf-data goes beside it).
-    #[arg(short, long)]
-    pub output: PathBuf,
-    /// Overwrite existing output files.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 /// Runs `nrkit generate ssb`.
 pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let isa = ctx.isa;
-    check_overwrite(&a.output, true, a.force)?;
+    a.out.check()?;
     use nrkit::phy::ssb::{SsbCase, SsbGenerator, SsbTxConfig};
     let pci = nrkit::core::Pci::new(a.pci).context("--pci")?;
     let case: SsbCase = a.case.parse().context("--case")?;
@@ -155,8 +149,8 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     if let Some(gscn) = nrkit::phy::ssb::raster::freq_to_gscn(fc + cfg.ssb_offset_hz) {
         g.insert("nrkit:gscn".into(), json!(gscn));
     }
-    create_parent(&a.output)?;
-    let mut w = Writer::create(&a.output, meta)?;
+    create_parent(&a.out.output)?;
+    let mut w = Writer::create(&a.out.output, meta)?;
     w.set_kernels(nrkit::dsp::VectorKernels::new(isa)?);
     let ssb_f = fc + cfg.ssb_offset_hz;
     let mut buf = Vec::new();
@@ -181,7 +175,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     gen.finish(&mut buf)?;
     w.write(&buf)?;
     let n = w.finish()?;
-    let (m, d) = nrkit::iq::sigmf_paths(&a.output);
+    let (m, d) = nrkit::iq::sigmf_paths(&a.out.output);
     outln!(
         "wrote {n_ssb} SSBs in {n} samples ({:.3} ms at {:.6} Msps) to {} and {}",
         n as f64 / a.sample_rate * 1e3,

@@ -10,7 +10,7 @@ use nrkit::dsp::FftEngine;
 use nrkit::phy::sync::{group_cells, Cell, SearchBank, SearchCandidate as Candidate};
 use serde_json::json;
 
-use super::common::input::{open, InputArgs};
+use super::common::input::{open, InputArgs, RawArgs};
 use super::common::meta::{mib_json, ssb_annotation};
 use super::common::output::{check_overwrite, create_parent, fmt_hz, print_json, processors_json};
 use super::common::progress::Progress;
@@ -25,15 +25,8 @@ pub struct Args {
     /// --format; or none with --device for a live search.
     #[arg(required_unless_present = "device")]
     pub input: Option<PathBuf>,
-    /// Raw file sample format (GNU Radio .cfile = cf32).
-    #[arg(long, value_parser = ["cf32", "ci16", "ci8", "cu8"])]
-    pub format: Option<String>,
-    /// Raw file sample rate in Hz.
-    #[arg(long)]
-    pub sample_rate: Option<f64>,
-    /// Raw file centre frequency in Hz.
-    #[arg(long)]
-    pub center_freq: Option<f64>,
+    #[command(flatten)]
+    pub raw: RawArgs,
     /// SS_REF frequency in Hz (absolute when the recording has core:frequency, else
     /// relative to its centre). Default: the recording's centre.
     #[arg(long)]
@@ -179,9 +172,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
             .input
             .clone()
             .ok_or_else(|| anyhow!("search needs a recording (or --device for a live search)"))?,
-        format: a.format.clone(),
-        sample_rate: a.sample_rate,
-        center_freq: a.center_freq,
+        raw: a.raw.clone(),
     };
     let rec = open(&input)?;
     let fs = rec.meta.sample_rate;
