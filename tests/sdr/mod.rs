@@ -571,3 +571,47 @@ fn capture_write_failure_keeps_annotations_and_marks_the_recording() {
         .iter()
         .any(|a| a.label.as_deref() == Some("recording incomplete")));
 }
+
+/// Two interrupts during a capture: the first stops it, the second aborts the rest of the
+/// ring; either way the recording left is valid (its metadata matches its data) and the
+/// summary says what happened.
+#[test]
+fn a_second_interrupt_leaves_a_valid_recording() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("int.sigmf-meta");
+    let args = dev("pace=1");
+    let child = Command::new(env!("CARGO_BIN_EXE_nrkit"))
+        .args([
+            "capture", "--device", &args, "--freq", "1e9", "--rate", "2e6", "--gain", "0",
+        ])
+        .args(["--duration", "60", "-o", path(&out)])
+        .env("SOAPY_SDR_PLUGIN_PATH", nrkit_sdr_loopback::module_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for _ in 0..2 {
+        let _ = Command::new("kill").args(["-INT", &pid]).status();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("second signal") || err.contains("stopped by signal"),
+        "{err}"
+    );
+    let rec = Recording::open_sigmf(&out).unwrap();
+    assert!(
+        rec.samples > 0 && rec.samples < 120_000_000,
+        "{}",
+        rec.samples
+    );
+    assert!(rec.meta.incomplete().is_none());
+    assert_eq!(
+        rec.reader().unwrap().read_all().unwrap().len() as u64,
+        rec.samples
+    );
+}
