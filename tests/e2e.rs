@@ -167,9 +167,18 @@ fn bench_json_contract() {
         .iter()
         .any(|x| x["kernel"] == "fft" && x["params"]["size"] == 4096 && x["isa"] == "scalar"));
     for x in r {
-        for f in ["kernel", "params", "isa", "ns_per_op", "throughput", "unit"] {
+        for f in [
+            "kernel",
+            "params",
+            "isa",
+            "ns_per_op",
+            "cpu_ns_per_op",
+            "throughput",
+            "unit",
+        ] {
             assert!(x.get(f).is_some(), "{f} missing in {x}");
         }
+        assert!(x["params"]["threads"].as_u64().unwrap() >= 1, "{x}");
         assert!(x["ns_per_op"].as_f64().unwrap() > 0.0);
     }
 }

@@ -44,7 +44,8 @@ pub enum Timing {
 pub struct Item {
     /// Its case's name.
     pub kernel: &'static str,
-    /// Parameters (size, bandwidth, modulation, …).
+    /// Parameters (size, bandwidth, modulation, …; `threads` when it uses more than the
+    /// calling thread).
     pub params: Value,
     /// The ISA it runs.
     pub isa: Isa,
@@ -131,6 +132,9 @@ pub struct BenchResult {
     pub isa: String,
     /// Nanoseconds per operation (median of the batches, or mean of the runs).
     pub ns_per_op: f64,
+    /// Process CPU time per operation, ns (all threads; 10 ms resolution over the whole
+    /// measurement, so coarse for short budgets); `null` where it cannot be read.
+    pub cpu_ns_per_op: Option<f64>,
     /// Work per second in `unit`.
     pub throughput: f64,
     /// Unit of `throughput`.
@@ -176,9 +180,9 @@ pub fn machine_info() -> Value {
     })
 }
 
-/// Median ns per call of `f`, over 5 batches sized to fill `budget`; the first error ends
-/// the timing.
-pub fn time_op(budget: Duration, f: &mut Op) -> Result<f64, BenchError> {
+/// Median ns per call of `f`, over 5 batches sized to fill `budget`, and the number of
+/// calls made; the first error ends the timing.
+pub fn time_op(budget: Duration, f: &mut Op) -> Result<(f64, u64), BenchError> {
     f()?;
     let t0 = Instant::now();
     f()?;
@@ -194,35 +198,61 @@ pub fn time_op(budget: Duration, f: &mut Op) -> Result<f64, BenchError> {
         v.push(t.elapsed().as_nanos() as f64 / iters as f64);
     }
     v.sort_by(|a, b| a.total_cmp(b));
-    Ok(v[2])
+    Ok((v[2], 2 + 5 * iters))
 }
 
-/// Mean ns per call over whole calls until `budget` is spent (at least `min_runs`).
-fn time_runs(budget: Duration, min_runs: u32, f: &mut Op) -> Result<f64, BenchError> {
+/// Mean ns per call over whole calls until `budget` is spent (at least `min_runs`), and
+/// the number of calls.
+fn time_runs(budget: Duration, min_runs: u32, f: &mut Op) -> Result<(f64, u64), BenchError> {
     let t0 = Instant::now();
     let mut runs = 0u32;
     while runs < min_runs || t0.elapsed() < budget {
         f()?;
         runs += 1;
     }
-    Ok(t0.elapsed().as_nanos() as f64 / f64::from(runs))
+    Ok((
+        t0.elapsed().as_nanos() as f64 / f64::from(runs),
+        u64::from(runs),
+    ))
 }
 
-/// Times one item.
+/// CPU time of the whole process so far (user + system, every thread), ns, from
+/// `/proc/self/stat` (clock ticks of 10 ms: USER_HZ is 100 on Linux); `None` elsewhere.
+fn process_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which may hold spaces) close with ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let (utime, stime): (u64, u64) = (f.get(11)?.parse().ok()?, f.get(12)?.parse().ok()?);
+    Some((utime + stime) * 10_000_000)
+}
+
+/// Times one item. Besides wall time it reports the process CPU time per call
+/// (`cpu_ns_per_op`: all threads, 10 ms resolution over the whole measurement).
 pub fn measure(mut item: Item, budget: Duration) -> Result<BenchResult, BenchError> {
-    let ns = match item.timing {
+    let cpu0 = process_cpu_ns();
+    let (ns, calls) = match item.timing {
         Timing::Batches => time_op(budget, &mut item.op)?,
         Timing::Runs { min_runs } => time_runs(budget, min_runs, &mut item.op)?,
     };
+    let cpu_ns_per_op = match (cpu0, process_cpu_ns()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a) as f64 / calls.max(1) as f64),
+        _ => None,
+    };
     let mut params = item.params;
-    if let (Some((key, b)), Value::Object(m)) = (item.budget, &mut params) {
-        m.insert(key.into(), json!(ns / b));
+    if let Value::Object(m) = &mut params {
+        if let Some((key, b)) = item.budget {
+            m.insert(key.into(), json!(ns / b));
+        }
+        // Items run on the calling thread unless they say otherwise (the blind scans).
+        m.entry("threads").or_insert(json!(1));
     }
     Ok(BenchResult {
         kernel: item.kernel.into(),
         params,
         isa: item.isa.name().into(),
         ns_per_op: ns,
+        cpu_ns_per_op,
         throughput: item.work / ns * 1e3,
         unit: item.unit.into(),
     })
