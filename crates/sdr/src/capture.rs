@@ -53,6 +53,58 @@ impl Default for CaptureOptions {
     }
 }
 
+impl CaptureOptions {
+    /// Checks the ranges: a ring of 1…2^33 samples, blocks of at most 2^20 samples, a read
+    /// timeout of 1 µs…60 s, a silence limit of 1 ms…1 day, a checkpoint period of
+    /// 10 ms…1 h, and at most 2^48 samples.
+    pub fn validate(&self) -> Result<(), SdrError> {
+        let bad = |what: &str, problem: String| {
+            Err(SdrError::Invalid {
+                what: what.into(),
+                problem,
+            })
+        };
+        if !(1..=1usize << 33).contains(&self.ring_samples) {
+            return bad(
+                "capture ring",
+                format!("{} samples: must be 1..=2^33", self.ring_samples),
+            );
+        }
+        if self.block_samples > 1 << 20 {
+            return bad(
+                "capture block",
+                format!("{} samples: must be at most 2^20", self.block_samples),
+            );
+        }
+        if !(1..=60_000_000).contains(&self.read_timeout_us) {
+            return bad(
+                "read timeout",
+                format!("{} µs: must be 1..=60000000", self.read_timeout_us),
+            );
+        }
+        if !(Duration::from_millis(1)..=Duration::from_secs(86_400)).contains(&self.max_silence) {
+            return bad(
+                "silence limit",
+                format!("{:?}: must be 1 ms..=1 day", self.max_silence),
+            );
+        }
+        if !(Duration::from_millis(10)..=Duration::from_secs(3600)).contains(&self.checkpoint_every)
+        {
+            return bad(
+                "checkpoint period",
+                format!("{:?}: must be 10 ms..=1 h", self.checkpoint_every),
+            );
+        }
+        if self.samples.is_some_and(|n| n == 0 || n > 1 << 48) {
+            return bad(
+                "capture length",
+                format!("{:?} samples: must be 1..=2^48", self.samples),
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Why a gap was recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GapCause {
@@ -258,6 +310,7 @@ where
     R: RxSource,
     K: CaptureSink<R::Sample>,
 {
+    opts.validate()?;
     let block = if opts.block_samples > 0 {
         opts.block_samples
     } else {
@@ -519,6 +572,46 @@ mod tests {
             ring_samples: 8000,
             max_silence: Duration::from_millis(200),
             ..CaptureOptions::default()
+        }
+    }
+
+    #[test]
+    fn options_are_validated() {
+        assert!(CaptureOptions::default().validate().is_ok());
+        for o in [
+            CaptureOptions {
+                ring_samples: 0,
+                ..quick()
+            },
+            CaptureOptions {
+                block_samples: 1 << 21,
+                ..quick()
+            },
+            CaptureOptions {
+                read_timeout_us: 0,
+                ..quick()
+            },
+            CaptureOptions {
+                read_timeout_us: -5,
+                ..quick()
+            },
+            CaptureOptions {
+                max_silence: Duration::ZERO,
+                ..quick()
+            },
+            CaptureOptions {
+                checkpoint_every: Duration::from_secs(1 << 40),
+                ..quick()
+            },
+            CaptureOptions {
+                samples: Some(0),
+                ..quick()
+            },
+        ] {
+            assert!(
+                matches!(o.validate(), Err(SdrError::Invalid { .. })),
+                "{o:?}"
+            );
         }
     }
 
