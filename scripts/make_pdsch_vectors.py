@@ -5,8 +5,9 @@ Usage: python3 scripts/make_pdsch_vectors.py   (pip install py3gpp==0.6.0 numpy 
 
 Writes crates/phy/testdata/py3gpp_tbs.json: py3gpp's nrTBS (TS 38.214 §5.1.3.2) for random
 allocations (PRBs, symbols, DMRS REs, xOverhead, layers) over every MCS of the four MCS
-tables, and py3gpp's MCS table 1 (nrPDSCHMCSTables; py3gpp 0.6 has no tables 2-4). The
-generator, its version and the seed are recorded.
+tables, py3gpp's MCS table 1 (nrPDSCHMCSTables; py3gpp 0.6 has no tables 2-4), and
+py3gpp's nrPDSCH (scrambling TS 38.211 §7.3.1.1 + modulation, one layer) for random bits,
+RNTIs and n_IDs. The generator, its version and the seed are recorded.
 
 py3gpp rounds N_info with Python's round() (half to even) where the specification's round
 is half away from zero (as MATLAB's): cases where (N_info - 24) / 2^n is exactly x.5 are
@@ -20,6 +21,7 @@ from importlib.metadata import version
 import numpy as np
 from py3gpp.nrTBS import nrTBS
 from py3gpp.nrPDSCHMCSTables import nrPDSCHMCSTables
+from py3gpp.nrPDSCH import nrPDSCH
 
 SEED = 20261206
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -91,10 +93,25 @@ def main():
                     case["tie"] = True
                     case["tbs_spec"] = tbs_spec_large(n_info, tcr)
                 cases.append(case)
+    # Scrambling and modulation of one codeword on one layer (py3gpp's nrPDSCH does not map
+    # more layers), bits packed MSB first into hex.
+    pdsch = []
+    for mod, qm in [("QPSK", 2), ("16QAM", 4), ("64QAM", 6), ("256QAM", 8)]:
+        for _ in range(3):
+            n = qm * int(rng.randint(100, 700))
+            bits = rng.randint(0, 2, n).astype(np.int8)
+            rnti = int(rng.randint(0, 65536))
+            nid = int(rng.randint(0, 1024))
+            sym = np.asarray(nrPDSCH([bits], [mod], 1, nid, rnti)).reshape(-1)
+            pdsch.append({"modulation": mod, "rnti": rnti, "n_id": nid,
+                          "bits": "".join(str(int(b)) for b in bits),
+                          "re": [round(float(x), 7) for x in sym.real],
+                          "im": [round(float(x), 7) for x in sym.imag]})
     t1 = nrPDSCHMCSTables().QAM64Table
     table1 = [{"mcs": m, "qm": int(t1.Qm(m)), "r_x1024": float(round(t1.Rate(m) * 1024, 3))} for m in range(29)]
     out = {"generator": "py3gpp", "version": version("py3gpp"), "seed": SEED,
-           "functions": ["nrTBS", "nrPDSCHMCSTables"], "tbs": cases, "mcs_table1": table1}
+           "functions": ["nrTBS", "nrPDSCHMCSTables", "nrPDSCH"], "tbs": cases, "mcs_table1": table1,
+           "pdsch_symbols": pdsch}
     path = os.path.join(ROOT, "crates/phy/testdata/py3gpp_tbs.json")
     with open(path, "w") as f:
         json.dump(out, f, separators=(",", ":"))

@@ -55,3 +55,54 @@ fn mcs_table_1_equals_py3gpp() {
         assert_eq!(e.r_x1024, row["r_x1024"].as_f64(), "{row}");
     }
 }
+
+#[test]
+fn scrambling_and_modulation_equal_py3gpp_nr_pdsch() {
+    use nrkit_core::C32;
+    use nrkit_phy::modulation::{map, Modulation};
+    use nrkit_phy::pdsch::scrambling::{c_init, descramble_llrs, scramble_bits};
+    let v = vectors();
+    let cases = v["pdsch_symbols"].as_array().unwrap();
+    assert_eq!(cases.len(), 12);
+    for c in cases {
+        let m = match c["modulation"].as_str().unwrap() {
+            "QPSK" => Modulation::Qpsk,
+            "16QAM" => Modulation::Qam16,
+            "64QAM" => Modulation::Qam64,
+            _ => Modulation::Qam256,
+        };
+        let ci = c_init(
+            c["rnti"].as_u64().unwrap() as u16,
+            0,
+            c["n_id"].as_u64().unwrap() as u16,
+        )
+        .unwrap();
+        let orig: Vec<u8> = c["bits"]
+            .as_str()
+            .unwrap()
+            .bytes()
+            .map(|b| b - b'0')
+            .collect();
+        let mut bits = orig.clone();
+        scramble_bits(&mut bits, ci);
+        let mut sym = vec![C32::default(); bits.len() / m.bits_per_symbol()];
+        map(m, &bits, &mut sym).unwrap();
+        let (re, im) = (c["re"].as_array().unwrap(), c["im"].as_array().unwrap());
+        assert_eq!(sym.len(), re.len());
+        for (i, s) in sym.iter().enumerate() {
+            let want = C32::new(
+                re[i].as_f64().unwrap() as f32,
+                im[i].as_f64().unwrap() as f32,
+            );
+            assert!(
+                (s - want).norm() < 1e-5,
+                "{} symbol {i}: {s} vs {want}",
+                c["modulation"]
+            );
+        }
+        // Descrambling hard LLRs of the scrambled bits gives the original bits back.
+        let mut llr: Vec<f32> = bits.iter().map(|&b| 1.0 - 2.0 * f32::from(b)).collect();
+        descramble_llrs(&mut llr, ci);
+        assert!(llr.iter().zip(&orig).all(|(l, &b)| (*l < 0.0) == (b == 1)));
+    }
+}
