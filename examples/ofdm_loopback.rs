@@ -5,6 +5,7 @@
 //! Run: `cargo run --release --example ofdm_loopback -- 18`  (SNR in dB, default 20)
 
 use ndarray::{Array2, ShapeBuilder};
+use nrkit::channel::{add_awgn, Snr};
 use nrkit::core::{rng, Numerology, C32};
 use nrkit::dsp::FftEngine;
 use nrkit::phy::modulation::{map, Demapper, Modulation};
@@ -32,13 +33,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Unit-power REs become 1/N_FFT² per sample after the 1/N IFFT scaling; the noise
     // variance per RE after the (unscaled) FFT is N_FFT · σ²_time.
-    let n = cfg.fft_size as f64;
     let noise_var_re = 10f64.powf(-snr_db / 10.0);
-    let sigma2_time = noise_var_re / n;
-    let mut nr = rng::stream(7, 1);
-    for z in wave.iter_mut() {
-        *z += rng::complex_normal(&mut nr, sigma2_time);
+    let sigma2_time = Snr::PerResourceElement {
+        sample_rate: ofdm.sample_rate(),
+        scs_hz: cfg.numerology.scs_hz(),
     }
+    .noise_variance(snr_db)?;
+    add_awgn(&mut wave, sigma2_time, &mut rng::stream(7, 1));
     let rx = ofdm.demodulate(&wave, 0, l)?;
     let demapper = Demapper::new(m);
     let mut llr = vec![0f32; bits.len()];

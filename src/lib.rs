@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub use nrkit_bench as bench;
+pub use nrkit_channel as channel;
 pub use nrkit_coding as coding;
 pub use nrkit_core as core;
 pub use nrkit_dsp as dsp;

@@ -2,6 +2,7 @@
 
 use std::hint::black_box;
 
+use nrkit_channel::{add_awgn, Snr};
 use nrkit_coding::crc::{Crc, CrcPoly};
 use nrkit_coding::ldpc::{
     BaseGraph, DecoderConfig, DecoderWorkspace, LdpcDecoder, LdpcEncoder, LiftingSize,
@@ -608,11 +609,12 @@ fn search(s: &Setup) -> Result<Vec<Item>, BenchError> {
     for &isa in &s.isas {
         let mut engine = FftEngine::new(isa)?;
         let (mut wave, _) = SsbGenerator::generate(cfg.clone(), 2, &mut engine)?;
-        let var = 1.0 / (fs / 30e3);
-        let mut r = rng::stream(11, 0);
-        for v in &mut wave {
-            *v += rng::complex_normal(&mut r, var);
+        let var = Snr::PerResourceElement {
+            sample_rate: fs,
+            scs_hz: 30e3,
         }
+        .noise_variance(0.0)?;
+        add_awgn(&mut wave, var, &mut rng::stream(11, 0));
         let found = search_samples(SearchConfig::new(fs, 0.0, 30), &wave, &mut engine)?.len();
         let searcher = CellSearcher::new(SearchConfig::new(fs, 0.0, 30), &mut engine)?;
         let procs = processors(&searcher.isas());

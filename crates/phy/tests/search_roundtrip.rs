@@ -1,6 +1,7 @@
 //! generate → impair (AWGN at an SNR per RE, CFO, timing offset) → search recovers every
 //! field.
 
+use nrkit_channel::{add_awgn, Snr};
 use nrkit_core::{rng, Pci, C32};
 use nrkit_dsp::{FftEngine, Nco};
 use nrkit_phy::ssb::{SsbCase, SsbGenerator, SsbPlacement, SsbTxConfig};
@@ -25,11 +26,13 @@ fn impair(
     let mut y = vec![C32::default(); delay];
     y.extend_from_slice(x);
     Nco::new(cfo, fs).unwrap().mix(&mut y);
-    let var = 10f64.powf(-snr_db / 10.0) / (fs / scs);
-    let mut r = rng::stream(seed, 7);
-    for v in &mut y {
-        *v += rng::complex_normal(&mut r, var);
+    let var = Snr::PerResourceElement {
+        sample_rate: fs,
+        scs_hz: scs,
     }
+    .noise_variance(snr_db)
+    .unwrap();
+    add_awgn(&mut y, var, &mut rng::stream(seed, 7));
     y
 }
 

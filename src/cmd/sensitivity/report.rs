@@ -20,6 +20,8 @@ use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use nrkit::channel::awgn::noise;
+use nrkit::channel::{add_awgn, Snr};
 use nrkit::core::{rng, Pci, C32};
 use nrkit::dsp::{FftEngine, Isa, Nco};
 use nrkit::phy::ssb::{Mib, SsbCase, SsbGenerator, SsbTxConfig};
@@ -143,10 +145,12 @@ fn trial(
     let mut y = x[start..start + len].to_vec();
     let cfo = (r.random::<f64>() * 2.0 - 1.0) * SCS_HZ;
     Nco::new(cfo, fs)?.mix(&mut y);
-    let var = 10f64.powf(-snr_db / 10.0) / (fs / SCS_HZ);
-    for v in &mut y {
-        *v += rng::complex_normal(&mut r, var);
+    let var = Snr::PerResourceElement {
+        sample_rate: fs,
+        scs_hz: SCS_HZ,
     }
+    .noise_variance(snr_db)?;
+    add_awgn(&mut y, var, &mut r);
     let want = Mib {
         sfn: (sfn + 2) % 1024,
         ..mib
@@ -165,9 +169,7 @@ fn trial(
 fn noise_trial(o: &SensitivityOptions, t: usize, engine: &mut FftEngine) -> Result<bool> {
     let fs = o.sample_rate;
     let mut r = rng::stream(o.seed ^ 0x006e_6f69_7365, t as u64);
-    let y: Vec<C32> = (0..(0.02 * fs) as usize)
-        .map(|_| rng::complex_normal(&mut r, 1.0))
-        .collect();
+    let y: Vec<C32> = noise((0.02 * fs) as usize, 1.0, &mut r);
     Ok(!search(fs, &y, true, engine)?.is_empty())
 }
 
