@@ -56,6 +56,8 @@ enum Command {
     Capture(cmd::capture::Args),
     /// Measure the cell search's MIB success rate against SNR (CSV + PNG report).
     Sensitivity(cmd::sensitivity::Args),
+    /// Pass a recording through impairments: delay, CFO, white noise at an SNR.
+    Impair(cmd::impair::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Tx(a) => cmd::tx::run(a, &ctx),
         Command::Capture(a) => cmd::capture::run(a, &ctx),
         Command::Sensitivity(a) => cmd::sensitivity::run(a, &ctx),
+        Command::Impair(a) => cmd::impair::run(a, &ctx),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

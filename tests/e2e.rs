@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 mod bad_input;
 mod fuzz_smoke;
+mod impair;
 mod sdr;
 mod structure;
 

@@ -7,6 +7,7 @@ pub mod common;
 pub mod devices;
 pub mod evm;
 pub mod generate;
+pub mod impair;
 pub mod info;
 pub mod search;
 pub mod sensitivity;

@@ -206,6 +206,16 @@ fn every_bad_input_row_exits_cleanly() {
         (vec!["tx", &w, "--device", "driver=none", "--freq", "1e9", "--gain", "0", "--rate", "0"], 2, "--rate"),
         (vec!["search", "--device", "driver=none", "--freq", "1e9", "--duration", "nan"], 2, "--duration"),
         (vec!["search", "--device", "driver=none", "--freq", "inf"], 2, "--freq"),
+        // impair.
+        (vec!["impair", &w, "-o", &o1, "--snr-db", "nan"], 2, "--snr-db"),
+        (vec!["impair", &w, "-o", &o1, "--snr-db", "1e300"], 2, "--snr-db"),
+        (vec!["impair", &w, "-o", &o1, "--cfo-hz", "1e12"], 2, "--cfo-hz"),
+        (vec!["impair", &w, "-o", &o1, "--cfo-hz", "nan"], 2, "--cfo-hz"),
+        (vec!["impair", &w, "-o", &o1, "--delay-samples=-1"], 2, "delay"),
+        (vec!["impair", &w, "-o", &o1, "--delay-samples", "1e30"], 2, "delay"),
+        (vec!["impair", &w, "-o", &o1, "--snr-db", "0", "--scs-khz", "7"], 2, "--scs-khz"),
+        (vec!["impair", &p3m, "-o", &o1, "--snr-db", "0"], 2, "--scs-khz"),
+        (vec!["impair", &w, "-o", &exists], 2, "--force"),
     ];
     let mut failures = Vec::new();
     for (args, code, phrase) in &rows {

@@ -49,21 +49,11 @@ pub fn apply_iq_imbalance(x: &mut [C32], gain_db: f64, phase_deg: f64) -> Result
 /// Half-length of the fractional-delay interpolator, taps per side.
 const HALF_TAPS: usize = 16;
 
-/// Delays `x` by `delay` samples (≥ 0, at most 2^24): the integer part by prepending
-/// zeros, the fractional part by a Kaiser-windowed sinc interpolator of 32 taps (flat to
-/// about 0.4·f_s). The output is `x.len() + ⌈delay⌉` samples long.
-pub fn delay(x: &[C32], delay: f64) -> Result<Vec<C32>, Error> {
-    if !(delay.is_finite() && (0.0..=(1u64 << 24) as f64).contains(&delay)) {
-        return Err(Error::invalid("delay", "0..=2^24 samples", delay));
-    }
-    let whole = delay.floor() as usize;
-    let frac = delay - whole as f64;
-    let mut out = vec![C32::default(); whole];
-    if frac == 0.0 {
-        out.extend_from_slice(x);
-        return Ok(out);
-    }
-    // h[k] for output n = Σ_k x[n − k]·h(k − frac), k = −HALF+1 … HALF.
+/// Largest delay, samples.
+pub const MAX_DELAY: f64 = (1u64 << 24) as f64;
+
+/// The 32 taps h(k − frac), k = −15…16, of a Kaiser-windowed (β = 6) sinc.
+fn fractional_taps(frac: f64) -> Vec<f32> {
     let beta = 6.0;
     let i0 = |v: f64| {
         let (mut s, mut t) = (1.0, 1.0);
@@ -73,7 +63,7 @@ pub fn delay(x: &[C32], delay: f64) -> Result<Vec<C32>, Error> {
         }
         s
     };
-    let taps: Vec<f32> = (-(HALF_TAPS as isize) + 1..=HALF_TAPS as isize)
+    (-(HALF_TAPS as isize) + 1..=HALF_TAPS as isize)
         .map(|k| {
             let t = k as f64 - frac;
             let sinc = if t.abs() < 1e-12 {
@@ -89,19 +79,83 @@ pub fn delay(x: &[C32], delay: f64) -> Result<Vec<C32>, Error> {
             };
             (sinc * w) as f32
         })
-        .collect();
-    let n_out = x.len() + 1;
-    for n in 0..n_out {
-        let mut acc = C32::default();
-        for (j, &h) in taps.iter().enumerate() {
-            let k = j as isize - HALF_TAPS as isize + 1;
-            let idx = n as isize - k;
-            if idx >= 0 && (idx as usize) < x.len() {
-                acc += x[idx as usize] * h;
-            }
+        .collect()
+}
+
+/// A streaming delay of `delay` samples (0…[`MAX_DELAY`]): the integer part as leading
+/// zeros, the fractional part by a Kaiser-windowed sinc interpolator of 32 taps (flat to
+/// about 0.4·f_s). Fed in chunks of any size, it gives the same samples as [`delay`]; in
+/// all it outputs the input's length plus ⌈delay⌉ samples.
+#[derive(Debug, Clone)]
+pub struct Delay {
+    zeros: usize,
+    taps: Option<Vec<f32>>,
+    /// The last 2·HALF_TAPS − 1 inputs (zeros before the first).
+    history: Vec<C32>,
+    /// Warm-up outputs still to drop (those for times before the first input).
+    skip: usize,
+}
+
+impl Delay {
+    /// A delay of `delay` samples.
+    pub fn new(delay: f64) -> Result<Self, Error> {
+        if !(delay.is_finite() && (0.0..=MAX_DELAY).contains(&delay)) {
+            return Err(Error::invalid("delay", "0..=2^24 samples", delay));
         }
-        out.push(acc);
+        let whole = delay.floor() as usize;
+        let frac = delay - whole as f64;
+        Ok(Delay {
+            zeros: whole,
+            taps: (frac != 0.0).then(|| fractional_taps(frac)),
+            history: vec![C32::default(); 2 * HALF_TAPS - 1],
+            skip: HALF_TAPS - 1,
+        })
     }
+
+    /// Appends the delayed samples of `x` to `out`.
+    pub fn process(&mut self, x: &[C32], out: &mut Vec<C32>) {
+        out.extend(std::iter::repeat_n(
+            C32::default(),
+            std::mem::take(&mut self.zeros),
+        ));
+        let Some(taps) = &self.taps else {
+            out.extend_from_slice(x);
+            return;
+        };
+        // A window buf[s..s + 32] = x[n − 16 …= n + 15] gives output n = s − 15:
+        // y[n] = Σ_k x[n − k]·h(k − frac), the taps in reverse order.
+        let h = 2 * HALF_TAPS - 1;
+        let mut buf = std::mem::take(&mut self.history);
+        buf.extend_from_slice(x);
+        for w in buf.windows(2 * HALF_TAPS) {
+            if self.skip > 0 {
+                self.skip -= 1;
+                continue;
+            }
+            let mut acc = C32::default();
+            for (v, &t) in w.iter().zip(taps.iter().rev()) {
+                acc += v * t;
+            }
+            out.push(acc);
+        }
+        self.history = buf[buf.len() - h..].to_vec();
+    }
+
+    /// Appends the tail (the interpolator's last samples, fed with zeros).
+    pub fn finish(&mut self, out: &mut Vec<C32>) {
+        if self.taps.is_some() {
+            // The outputs up to one past the last input (x.len() + 1 in all).
+            self.process(&[C32::default(); HALF_TAPS], out);
+        }
+    }
+}
+
+/// Delays a whole buffer (see [`Delay`]); `x.len() + ⌈delay⌉` samples.
+pub fn delay(x: &[C32], delay: f64) -> Result<Vec<C32>, Error> {
+    let mut d = Delay::new(delay)?;
+    let mut out = Vec::with_capacity(x.len() + delay.ceil() as usize + HALF_TAPS);
+    d.process(x, &mut out);
+    d.finish(&mut out);
     Ok(out)
 }
 
@@ -165,6 +219,14 @@ mod tests {
             assert!((got - want).norm() < 2e-3, "{n}: {got} vs {want}");
         }
         assert_eq!(delay(&x, 3.0).unwrap()[3..], x[..]);
+        // Streaming in uneven chunks gives the same samples.
+        let mut s = Delay::new(10.25).unwrap();
+        let mut got = Vec::new();
+        for c in x.chunks(137) {
+            s.process(c, &mut got);
+        }
+        s.finish(&mut got);
+        assert_eq!(got, d);
         assert!(
             delay(&x, -1.0).is_err() && delay(&x, f64::NAN).is_err() && delay(&x, 1e30).is_err()
         );
