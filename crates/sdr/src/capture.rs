@@ -141,6 +141,11 @@ pub trait CaptureSink<S> {
     fn started(&mut self, _time_ns: Option<i64>) -> Result<(), SdrError> {
         Ok(())
     }
+    /// A read timed out before the next sample (`timeouts` in a row so far; the stream
+    /// goes on). A loss, if any, is reported by the gap that follows.
+    fn timeout(&mut self, _at_sample: u64, _timeouts: u64) -> Result<(), SdrError> {
+        Ok(())
+    }
     /// Makes what was written so far durable and valid (called periodically).
     fn checkpoint(&mut self) -> Result<(), SdrError> {
         Ok(())
@@ -247,6 +252,32 @@ impl<S: WireSample> CaptureSink<S> for SigmfSink {
         Ok(())
     }
 
+    fn timeout(&mut self, at_sample: u64, timeouts: u64) -> Result<(), SdrError> {
+        // One annotation per run of timeouts, at the first sample after it; a repeated
+        // timeout at the same place updates the count.
+        if let Some(a) = self
+            .writer
+            .meta_mut()
+            .annotations
+            .iter_mut()
+            .rev()
+            .find(|a| {
+                a.sample_start == at_sample
+                    && a.extra.get("nrkit:event").is_some_and(|v| v == "timeout")
+            })
+        {
+            a.extra.insert("nrkit:timeouts".into(), json!(timeouts));
+            return Ok(());
+        }
+        let mut a = Annotation::new(at_sample, 0, "read timeout");
+        a.sample_count = None;
+        a.comment = Some("the device delivered no samples within the read timeout".into());
+        a.extra.insert("nrkit:event".into(), json!("timeout"));
+        a.extra.insert("nrkit:timeouts".into(), json!(timeouts));
+        self.writer.annotate(a);
+        Ok(())
+    }
+
     fn checkpoint(&mut self) -> Result<(), SdrError> {
         Ok(self.writer.sync_meta()?)
     }
@@ -286,6 +317,8 @@ enum Msg<S> {
         cause: GapCause,
     },
     Started(Option<i64>),
+    /// A read timed out (the count of timeouts in a row).
+    Timeout(u64),
 }
 
 struct ReaderResult {
@@ -364,6 +397,7 @@ fn read_loop<R: RxSource>(
     let mut started = false;
     let mut overflow_pending = false;
     let mut corruption_pending = false;
+    let mut in_a_row = 0u64;
     let mut last_data = Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -400,6 +434,7 @@ fn read_loop<R: RxSource>(
             }
             Ok(r) => {
                 last_data = Instant::now();
+                in_a_row = 0;
                 if !started {
                     started = true;
                     start_time_ns = r.time_ns;
@@ -449,7 +484,11 @@ fn read_loop<R: RxSource>(
             }
             Err(SdrError::Timeout { text }) => {
                 res.timeouts += 1;
+                in_a_row += 1;
                 spare = Some(buf);
+                if data_tx.send(Msg::Timeout(in_a_row)).is_err() {
+                    break;
+                }
                 if let Some(e) = silence(last_data, opts, &text) {
                     res.error = Some(e);
                     break;
@@ -520,6 +559,7 @@ fn write_loop<S: WireSample, K: CaptureSink<S>>(
                 })?;
             }
             Msg::Started(t) => sink.started(t)?,
+            Msg::Timeout(n) => sink.timeout(stats.samples_written, n)?,
         }
         if last_checkpoint.elapsed() >= opts.checkpoint_every {
             sink.checkpoint()?;
@@ -650,6 +690,44 @@ mod tests {
         assert_eq!(a.extra["nrkit:gap_cause"], "corruption");
         assert_eq!(a.label.as_deref(), Some("corrupted data: 500 samples lost"));
         assert_eq!(r.meta.captures.len(), 2);
+    }
+
+    #[test]
+    fn timeouts_are_marked_once_per_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("t");
+        let w = Writer::create(&base, Meta::new(Datatype::Cf32Le, 1e6, None)).unwrap();
+        let mut sink = SigmfSink::new(w);
+        let timeout = || Err(SdrError::Timeout { text: "t".into() });
+        let mut src = Scripted {
+            script: vec![
+                Ok((1000, None)),
+                timeout(),
+                timeout(),
+                Ok((1000, None)),
+                timeout(),
+                Ok((2000, None)),
+            ],
+            after: || {
+                Ok(RxRead {
+                    len: 0,
+                    time_ns: None,
+                })
+            },
+        };
+        let stop = AtomicBool::new(false);
+        let (st, _) = capture(&mut src, &mut sink, &quick(), &stop).unwrap();
+        sink.finish().unwrap();
+        assert_eq!(st.timeouts, 3);
+        let r = Recording::open_sigmf(&base).unwrap();
+        let t: Vec<_> = r
+            .meta
+            .annotations
+            .iter()
+            .filter(|a| a.extra.get("nrkit:event").is_some_and(|v| v == "timeout"))
+            .map(|a| (a.sample_start, a.extra["nrkit:timeouts"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(t, vec![(1000, 2), (2000, 1)]);
     }
 
     #[test]
