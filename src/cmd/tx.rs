@@ -76,10 +76,10 @@ pub fn run(a: Args, _ctx: &Ctx) -> Result<()> {
             let secs: f64 = num
                 .parse()
                 .ok()
-                .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+                .filter(|v: &f64| v.is_finite() && (0.0..=1e6).contains(v))
                 .ok_or_else(|| anyhow!("--start-at {s}: expected seconds, e.g. 12.5 or +0.5"))?;
             let base = if rel { dev.time_ns()? } else { 0 };
-            Some(base + (secs * 1e9).round() as i64)
+            Some(base.saturating_add((secs * 1e9).round() as i64))
         }
     };
     let repeat = if a.loop_forever {

@@ -188,6 +188,8 @@ fn every_bad_input_row_exits_cleanly() {
         (vec!["bench", "fft", "--time-ms", "99999999999"], 2, "--time-ms"),
         (vec!["--isa", "sse9", "info", &p3m], 2, "ISA"),
         (vec!["sensitivity", "--trials", "0", "--out-dir", &sdir], 2, "trials"),
+        (vec!["sensitivity", "--trials", "18446744073709551615", "--out-dir", &sdir], 2, "--trials"),
+        (vec!["sensitivity", "--noise-trials", "99999999999", "--out-dir", &sdir], 2, "--noise-trials"),
         (vec!["sensitivity", "--snr-min", "nan", "--out-dir", &sdir], 2, "--snr-min"),
         (vec!["sensitivity", "--snr-step", "0", "--out-dir", &sdir], 2, "--snr-step"),
         (vec!["sensitivity", "--snr-min=-1e300", "--snr-max", "1e300", "--out-dir", &sdir], 2, "SNR"),
@@ -204,6 +206,7 @@ fn every_bad_input_row_exits_cleanly() {
         (vec!["tx", &w, "--device", "driver=none", "--freq", "-1", "--gain", "0"], 2, "--freq"),
         (vec!["tx", &w, "--device", "driver=none", "--freq", "1e9", "--gain", "nan"], 2, "--gain"),
         (vec!["tx", &w, "--device", "driver=none", "--freq", "1e9", "--gain", "0", "--rate", "0"], 2, "--rate"),
+        (vec!["tx", &w, "--device", "driver=none", "--freq", "1e9", "--gain", "0", "--repeat=-1"], 2, "--repeat"),
         (vec!["search", "--device", "driver=none", "--freq", "1e9", "--duration", "nan"], 2, "--duration"),
         (vec!["search", "--device", "driver=none", "--freq", "inf"], 2, "--freq"),
         // impair.

@@ -70,6 +70,15 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         bail!("{points} SNR points from --snr-min/--snr-max/--snr-step: at most 1000 (use a larger --snr-step)");
     }
     let n = points as usize;
+    if !(1..=1_000_000).contains(&a.trials) {
+        bail!("--trials {}: must be 1..=1000000 per SNR point", a.trials);
+    }
+    if a.noise_trials > 10_000_000 {
+        bail!(
+            "--noise-trials {}: must be at most 10000000",
+            a.noise_trials
+        );
+    }
     // The font first: a bad one should not wait for minutes of trials to be reported.
     let font = report::load_font(&a.font)?;
     std::fs::create_dir_all(&a.out_dir)
