@@ -525,3 +525,31 @@ fn sensitivity_report_writes_csv_png_and_json() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("fonts-dejavu-core"));
 }
+
+/// A recording too narrow for a 30 kHz SSB (3.84 Msps) is searched at 15 kHz without
+/// `--scs-ssb`, instead of being refused.
+#[test]
+fn narrow_recording_searches_the_spacings_that_fit() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("a.sigmf-meta");
+    let o = nrkit(&[
+        "generate",
+        "ssb",
+        "--pci",
+        "42",
+        "--case",
+        "A",
+        "--lmax",
+        "4",
+        "--frames",
+        "2",
+        "--sample-rate",
+        "3.84e6",
+        "-o",
+        path(&out),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = stdout_json(&nrkit(&["search", path(&out), "--json"]));
+    assert_eq!(v["cells"][0]["pci"], 42, "{v}");
+    assert_eq!(v["cells"][0]["scs_ssb_khz"], 15, "{v}");
+}

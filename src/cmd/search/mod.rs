@@ -52,10 +52,10 @@ pub struct Args {
 }
 
 /// The spacings asked for (`--scs-ssb`), or the defaults of the frequency range.
-fn spacings(scs_ssb: &Option<String>, freq: Option<f64>) -> Vec<u32> {
+fn spacings(scs_ssb: &Option<String>, fs: f64, freq: Option<f64>) -> Vec<u32> {
     match scs_ssb {
         Some(s) => vec![s.parse().unwrap_or(0)],
-        None => nrkit::phy::sync::default_spacings(freq),
+        None => nrkit::phy::sync::spacings_for_rate(fs, freq),
     }
 }
 
@@ -67,7 +67,7 @@ pub(crate) fn candidates(
     scs_ssb: &Option<String>,
     cfo_range: Option<f64>,
 ) -> Result<Vec<Candidate>, nrkit::core::Error> {
-    let spacings = spacings(scs_ssb, center.or(ssb_freq));
+    let spacings = spacings(scs_ssb, fs, center.or(ssb_freq));
     nrkit::phy::sync::scan_candidates(fs, center, ssb_freq, &spacings, cfo_range)
 }
 

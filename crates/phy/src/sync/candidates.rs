@@ -32,6 +32,23 @@ pub fn default_spacings(freq_hz: Option<f64>) -> Vec<u32> {
     }
 }
 
+/// The default spacings of [`default_spacings`] that a recording at `sample_rate` can
+/// hold (the SSB's 240 subcarriers within the band); when it is too narrow for all of
+/// them, all of them (the search then says why it cannot run).
+pub fn spacings_for_rate(sample_rate: f64, freq_hz: Option<f64>) -> Vec<u32> {
+    let all = default_spacings(freq_hz);
+    let fit: Vec<u32> = all
+        .iter()
+        .copied()
+        .filter(|&s| 240.0 * f64::from(s) * 1e3 <= sample_rate)
+        .collect();
+    if fit.is_empty() {
+        all
+    } else {
+        fit
+    }
+}
+
 /// The candidates of a search of a recording at `sample_rate` for each of `spacings`: with
 /// `ssb_freq`, that frequency; else, with a known `center`, the centre and every GSCN
 /// (TS 38.104 §5.4.3.1) whose SSB (240 subcarriers) plus the CFO range fits in the band;
@@ -161,6 +178,10 @@ mod tests {
         assert_eq!(c[c.len() / 2].offset_hz, 0.0);
         assert_eq!(default_spacings(Some(28e9)), vec![120, 240]);
         assert_eq!(default_spacings(None), vec![30, 15]);
+        // 3.84 Msps holds a 15 kHz SSB (3.6 MHz) but not a 30 kHz one.
+        assert_eq!(spacings_for_rate(3.84e6, None), vec![15]);
+        assert_eq!(spacings_for_rate(30.72e6, Some(3.5e9)), vec![30, 15]);
+        assert_eq!(spacings_for_rate(1e6, None), vec![30, 15]);
     }
 
     #[test]

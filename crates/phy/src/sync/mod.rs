@@ -50,7 +50,9 @@ mod detector;
 mod searcher;
 
 pub use bank::SearchBank;
-pub use candidates::{default_spacings, scan_candidates, working_rate, SearchCandidate};
+pub use candidates::{
+    default_spacings, scan_candidates, spacings_for_rate, working_rate, SearchCandidate,
+};
 pub use cells::{group_cells, Cell};
 pub use searcher::CellSearcher;
 
