@@ -26,21 +26,25 @@ fn impaired_ssb_recording_is_found_with_its_cfo_and_delay() {
         path(&clean),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Delay 10.5 samples, CFO 2 kHz, 10 dB per RE, seed 3.
+    let impair = |out: &std::path::Path| {
+        nrkit(&[
+            "impair",
+            path(&clean),
+            "-o",
+            path(out),
+            "--snr-db",
+            "10",
+            "--cfo-hz",
+            "2000",
+            "--delay-samples",
+            "10.5",
+            "--seed",
+            "3",
+        ])
+    };
     let bad = d.path().join("bad.sigmf-meta");
-    let o = nrkit(&[
-        "impair",
-        path(&clean),
-        "-o",
-        path(&bad),
-        "--snr-db",
-        "10",
-        "--cfo-hz",
-        "2000",
-        "--delay-samples",
-        "10.5",
-        "--seed",
-        "3",
-    ]);
+    let o = impair(&bad);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let a = stdout_json(&nrkit(&[
         "search",
@@ -82,20 +86,7 @@ fn impaired_ssb_recording_is_found_with_its_cfo_and_delay() {
     );
     // The same seed gives the same noise.
     let again = d.path().join("again.sigmf-meta");
-    let o = nrkit(&[
-        "impair",
-        path(&clean),
-        "-o",
-        path(&again),
-        "--snr-db",
-        "10",
-        "--cfo-hz",
-        "2000",
-        "--delay-samples",
-        "10.5",
-        "--seed",
-        "3",
-    ]);
+    let o = impair(&again);
     assert!(o.status.success());
     assert_eq!(
         std::fs::read(d.path().join("bad.sigmf-data")).unwrap(),
