@@ -360,6 +360,14 @@ impl PdschReceiver {
         self.harq.reset();
     }
 
+    /// The timing error in samples at FFT size `n_fft` measured from the DMRS phase slope of
+    /// `grid` (positive: the signal arrives late), without decoding.
+    pub fn timing(&self, pdsch: &Pdsch, grid: &ResourceGrid, n_fft: usize) -> Result<f64, Error> {
+        pdsch.check_grid(grid, pdsch.cfg.num_layers)?;
+        let est = estimate(pdsch, grid)?;
+        Ok(-est.alpha * n_fft as f64 / std::f64::consts::TAU)
+    }
+
     /// Receives the PDSCH of `pdsch` from `grid` (one slot, N_rx ≥ υ ports) carrying
     /// transport `t`; a retransmission (another rv) of the same TB is combined with what
     /// the HARQ buffers hold. `n_fft` only scales the reported timing offset.

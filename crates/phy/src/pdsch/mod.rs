@@ -10,6 +10,8 @@
 //!   interleaving, reserved resources and the resource mapping (§7.3.1.5–6).
 //! * [`chain`]: the transmit chain into a slot grid and the receiver (DMRS estimation,
 //!   timing and CFO refinement, MMSE, soft demapping, HARQ, LDPC, CRC, EVM).
+//! * [`slot`]: OFDM modulation of a slot and the sample-level receiver (CFO from the CPs,
+//!   timing within about ± one CP).
 //!
 //! PT-RS (§7.4.1.2) is not implemented yet.
 
@@ -18,10 +20,12 @@ pub mod config;
 pub mod dmrs;
 pub mod mcs;
 pub mod scrambling;
+pub mod slot;
 pub mod tbs;
 
 pub use chain::{Pdsch, PdschReceiver, PdschRxOutcome, Transport};
 pub use config::{Carrier, PdschConfig, PdschMapping, ReservedPrb};
 pub use dmrs::{DmrsConfig, MappingType};
 pub use mcs::{McsEntry, McsTable};
+pub use slot::{modulate_slot, receive_slot, SlotOutcome};
 pub use tbs::{tbs, TbsParams};
