@@ -469,7 +469,7 @@ impl PdschReceiver {
         } else {
             hard_symbols(modulation, &llr_signs(&d, &demapper)?)?
         };
-        let evm = crate::testwave::evm(&d, &reference);
+        let evm = 100.0 * crate::testwave::evm(&d, &reference);
         let snr = if sig_n > 0 {
             sig / sig_n as f64 / noise
         } else {

@@ -81,6 +81,7 @@ unsafe fn store_rot(ap: *mut i8, ed: Edge, z: usize, j0: usize, v: __m256i) {
 fn scale(m: __m256i) -> __m256i {
     let half = |x: __m256i| _mm256_and_si256(_mm256_srli_epi16::<1>(x), _mm256_set1_epi8(0x7f));
     let s = half(_mm256_add_epi8(m, half(m)));
+    let s = _mm256_max_epu8(s, _mm256_min_epu8(m, _mm256_set1_epi8(1)));
     _mm256_min_epu8(s, _mm256_set1_epi8(R_MAX as i8))
 }
 

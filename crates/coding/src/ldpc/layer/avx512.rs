@@ -64,6 +64,7 @@ unsafe fn store_rot(ap: *mut i8, ed: Edge, z: usize, j0: usize, v: __m512i, vali
 fn scale(m: __m512i) -> __m512i {
     let half = |x: __m512i| _mm512_and_si512(_mm512_srli_epi16::<1>(x), _mm512_set1_epi8(0x7f));
     let s = half(_mm512_add_epi8(m, half(m)));
+    let s = _mm512_max_epu8(s, _mm512_min_epu8(m, _mm512_set1_epi8(1)));
     _mm512_min_epu8(s, _mm512_set1_epi8(R_MAX as i8))
 }
 
