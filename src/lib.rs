@@ -10,6 +10,7 @@ pub use nrkit_channel as channel;
 pub use nrkit_coding as coding;
 pub use nrkit_core as core;
 pub use nrkit_dsp as dsp;
+pub use nrkit_gnb as gnb;
 pub use nrkit_iq as iq;
 pub use nrkit_phy as phy;
 pub use nrkit_sdr as sdr;

@@ -44,6 +44,9 @@ enum Command {
     /// Generate test waveforms as SigMF.
     #[command(subcommand)]
     Generate(cmd::generate::Command),
+    /// Decode physical channels from a recording (the PDSCH, configured by TOML).
+    #[command(subcommand)]
+    Decode(cmd::decode::Command),
     /// Find cells in a recording: PSS/SSS, PBCH DMRS, MIB (SSB at a known frequency).
     Search(cmd::search::Args),
     /// Demodulate an nrkit OFDM test waveform and report its EVM against the reference.
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
         Command::Info(a) => cmd::info::run(a, &ctx),
         Command::Bench(a) => cmd::bench::run(a, &ctx),
         Command::Generate(c) => cmd::generate::run(c, &ctx),
+        Command::Decode(c) => cmd::decode::run(c, &ctx),
         Command::Search(a) => cmd::search::run(a, &ctx),
         Command::Evm(a) => cmd::evm::run(a, &ctx),
         Command::Devices(a) => cmd::devices::run(a, &ctx),

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod capture;
 pub mod common;
+pub mod decode;
 pub mod devices;
 pub mod evm;
 pub mod generate;

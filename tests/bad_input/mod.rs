@@ -119,8 +119,85 @@ fn every_bad_input_row_exits_cleanly() {
             .status
             .success()
     );
+    // PDSCH configurations: one good, then one fault each.
+    let ex = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/configs/pdsch.toml");
+    let good = std::fs::read_to_string(ex).unwrap();
+    let cfg = |name: &str, text: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        path(&p).to_string()
+    };
+    let sub = |from: &str, to: &str| {
+        assert!(good.contains(from), "{from}");
+        good.replacen(from, to, 1)
+    };
+    let c_typo = cfg("typo.toml", sub("modulation =", "modulaton ="));
+    let c_mcs = cfg("mcs.toml", sub("mcs = 15", "mcs = 32"));
+    let c_prb = cfg("prb.toml", sub("prb_set = \"0:50\"", "prb_set = \"0:99\""));
+    let c_layers = cfg("layers.toml", sub("num_layers = 1", "num_layers = 2"));
+    let c_syntax = cfg("syntax.toml", sub("[pdsch]", "[pdsch"));
+    let c_nan = cfg(
+        "nan.toml",
+        sub("sample_rate = 30.72e6", "sample_rate = nan"),
+    );
+    let c_rate = cfg(
+        "rate.toml",
+        sub("sample_rate = 30.72e6", "sample_rate = 1e300"),
+    );
+    let c_mod = cfg("mod.toml", sub("\"64QAM\"", "\"8PSK\""));
+    let c_sym = cfg("sym.toml", sub("[0, 14]", "[2, 14]"));
+    let c_big = cfg(
+        "big.toml",
+        sub("n_size_grid = 51", "n_size_grid = 10000000000000"),
+    );
+    let c_good = cfg("good.toml", good.clone());
+    let pd = out("pdsch.sigmf-meta");
+    assert!(nrkit(&[
+        "generate",
+        "pdsch",
+        "--config",
+        &c_good,
+        "--random-tb",
+        "--slots",
+        "2",
+        "-o",
+        &pd
+    ])
+    .status
+    .success());
+    let pd_rate = variant(
+        &pd.replace(".sigmf-meta", ""),
+        dir,
+        "pd_rate",
+        g("core:sample_rate", 15.36e6.into()),
+    );
     #[rustfmt::skip]
     let rows: Vec<(Vec<&str>, i32, &str)> = vec![
+        // generate pdsch / decode pdsch: configuration files and flags.
+        (vec!["generate", "pdsch", "--config", &c_typo, "--random-tb", "-o", &o1], 2, "pdsch.modulation"),
+        (vec!["generate", "pdsch", "--config", &c_mcs, "--random-tb", "-o", &o1], 2, "dlsch.mcs"),
+        (vec!["generate", "pdsch", "--config", &c_prb, "--random-tb", "-o", &o1], 2, "prb_set"),
+        (vec!["generate", "pdsch", "--config", &c_layers, "--random-tb", "-o", &o1], 2, "num_layers"),
+        (vec!["generate", "pdsch", "--config", &c_syntax, "--random-tb", "-o", &o1], 2, "TOML"),
+        (vec!["generate", "pdsch", "--config", &c_nan, "--random-tb", "-o", &o1], 2, "carrier.sample_rate"),
+        (vec!["generate", "pdsch", "--config", &c_rate, "--random-tb", "-o", &o1], 2, "carrier.sample_rate"),
+        (vec!["generate", "pdsch", "--config", &c_mod, "--random-tb", "-o", &o1], 2, "pdsch.modulation"),
+        (vec!["generate", "pdsch", "--config", &c_sym, "--random-tb", "-o", &o1], 2, "symbol_allocation"),
+        (vec!["generate", "pdsch", "--config", &c_big, "--random-tb", "-o", &o1], 2, "carrier.n_size_grid"),
+        (vec!["generate", "pdsch", "--config", "/does/not/exist.toml", "--random-tb", "-o", &o1], 2, "No such file"),
+        (vec!["generate", "pdsch", "--config", &c_good, "-o", &o1], 2, "--random-tb"),
+        (vec!["generate", "pdsch", "--config", &c_good, "--tb-hex", "abc", "-o", &o1], 2, "--tb-hex"),
+        (vec!["generate", "pdsch", "--config", &c_good, "--tb-hex", "zz", "-o", &o1], 2, "--tb-hex"),
+        (vec!["generate", "pdsch", "--config", &c_good, "--random-tb", "--slots", "0", "-o", &o1], 2, "--slots"),
+        (vec!["generate", "pdsch", "--config", &c_good, "--random-tb", "--slots", "99999999999", "-o", &o1], 2, "--slots"),
+        (vec!["generate", "pdsch", "--config", &c_good, "--random-tb", "-o", &exists], 2, "--force"),
+        (vec!["decode", "pdsch", &pd, "--config", &c_typo], 2, "pdsch.modulation"),
+        (vec!["decode", "pdsch", &pd, "--config", &c_layers], 2, "num_layers"),
+        (vec!["decode", "pdsch", &pd, "--config", &c_good, "--slots", "0:9"], 2, "--slots"),
+        (vec!["decode", "pdsch", &pd, "--config", &c_good, "--slots", "3:1"], 2, "--slots"),
+        (vec!["decode", "pdsch", &pd, "--config", &c_good, "--slots", "x"], 2, "--slots"),
+        (vec!["decode", "pdsch", &pd_rate, "--config", &c_good], 2, "sample rate"),
+        (vec!["decode", "pdsch", &w, "--config", &c_good], 2, "sample rate"),
         // search: the examples and every class of value.
         (vec!["search", &p3m, "--cfo-range", "0"], 2, "CFO range"),
         (vec!["search", &p3m, "--cfo-range", "1e-9"], 2, "search candidates"),

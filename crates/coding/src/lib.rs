@@ -19,7 +19,7 @@
 #![deny(unsafe_code)]
 
 pub mod bch;
-mod bits;
+pub mod bits;
 pub mod crc;
 pub mod dlsch;
 pub mod ldpc;

@@ -53,6 +53,7 @@
 
 use nrkit_core::{CyclicPrefix, Numerology};
 use nrkit_phy::modulation::Modulation;
+use nrkit_phy::ofdm::{OfdmConfig, MAX_FFT_SIZE};
 use nrkit_phy::pdsch::{
     Carrier, DmrsConfig, MappingType, McsTable, Pdsch, PdschConfig, ReservedPrb, Transport,
 };
@@ -213,6 +214,15 @@ fn join(prefix: &str, k: &str) -> String {
     }
 }
 
+/// A number as a person writes it: 1e300 rather than three hundred digits.
+fn num(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-4..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 fn invalid(key: String, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key,
@@ -261,7 +271,7 @@ impl<'a> View<'a> {
         if !(v.is_finite() && (lo..=hi).contains(&v)) {
             return Err(invalid(
                 self.key(k),
-                format!("expected a number in {lo}..={hi}, got {v}"),
+                format!("expected a number in {lo}..={hi}, got {}", num(v)),
             ));
         }
         Ok(Some(v))
@@ -611,8 +621,23 @@ pub fn parse_pdsch(text: &str) -> Result<PdschSetup, ConfigError> {
         },
         tbs: d.int("tbs", 1, 1_277_992)?.map(|v| v as usize),
     };
-    // The phy types check the combination (BWP in the carrier, DMRS positions, ports…).
-    pdsch.validate(&carrier)?;
+    // The phy types check the combination (BWP in the carrier, DMRS positions, ports…);
+    // a parameter they name that is a key of this file gets the key's full path.
+    pdsch.validate(&carrier).map_err(|e| match e {
+        nrkit_core::Error::InvalidParameter {
+            what,
+            expected,
+            got,
+        } if PDSCH.contains(&what) || DMRS.contains(&what) => invalid(
+            if PDSCH.contains(&what) {
+                format!("pdsch.{what}")
+            } else {
+                format!("pdsch.dmrs.{what}")
+            },
+            format!("expected {expected}, got {got}"),
+        ),
+        e => e.into(),
+    })?;
     Ok(PdschSetup {
         carrier,
         pdsch,
@@ -623,6 +648,38 @@ pub fn parse_pdsch(text: &str) -> Result<PdschSetup, ConfigError> {
 }
 
 impl PdschSetup {
+    /// The OFDM parameters at sample rate `rate` (Hz; `None`: `carrier.sample_rate`, or
+    /// the smallest power-of-two FFT holding the grid at ≤ 85 % occupancy). The rate must
+    /// be a whole multiple N_FFT·Δf with N_FFT ≥ 12·N_size_grid; `center_frequency`, when
+    /// set, is f0 of the §5.4 phase compensation.
+    pub fn ofdm_config(&self, rate: Option<f64>) -> Result<OfdmConfig, ConfigError> {
+        let num = self.carrier.numerology;
+        let mut c = OfdmConfig::new(num, self.carrier.n_size_grid);
+        if let Some(r) = rate.or(self.sample_rate) {
+            let n = r / num.scs_hz();
+            let k = 12 * self.carrier.n_size_grid;
+            if !(r.is_finite() && (n - n.round()).abs() < 1e-6 && n.round() as usize >= k)
+                || n.round() as usize > MAX_FFT_SIZE
+            {
+                return Err(invalid(
+                    if rate.is_some() {
+                        "sample rate (of the recording)".into()
+                    } else {
+                        "carrier.sample_rate".into()
+                    },
+                    format!(
+                        "expected a multiple N·{} kHz with {k} <= N <= {MAX_FFT_SIZE} (N_FFT = rate / SCS), got {} Hz",
+                        num.scs_khz(),
+                        crate::config::num(r)
+                    ),
+                ));
+            }
+            c.fft_size = n.round() as usize;
+        }
+        c.phase_comp_f0 = self.center_frequency;
+        Ok(c)
+    }
+
     /// The PDSCH of the first slot.
     pub fn build(&self) -> Result<Pdsch, ConfigError> {
         Ok(Pdsch::new(self.carrier, self.pdsch.clone())?)

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use super::common::Ctx;
 
 mod ofdm;
+mod pdsch;
 mod ssb;
 
 /// The waveforms `generate` makes.
@@ -15,6 +16,8 @@ pub enum Command {
     Ofdm(ofdm::Args),
     /// SS/PBCH bursts (PSS, SSS, PBCH with a MIB) with one annotation per SSB.
     Ssb(ssb::Args),
+    /// One PDSCH per slot from a TOML configuration (MATLAB names), annotated per slot.
+    Pdsch(pdsch::Args),
 }
 
 /// Runs `nrkit generate …`.
@@ -22,5 +25,6 @@ pub fn run(c: Command, ctx: &Ctx) -> Result<()> {
     match c {
         Command::Ofdm(a) => ofdm::run(a, ctx),
         Command::Ssb(a) => ssb::run(a, ctx),
+        Command::Pdsch(a) => pdsch::run(a, ctx),
     }
 }

@@ -1,0 +1,22 @@
+//! `nrkit decode`: decode physical channels from a recording.
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use super::common::Ctx;
+
+mod pdsch;
+
+/// The channels `decode` reads.
+#[derive(Subcommand)]
+pub enum Command {
+    /// The PDSCH of every slot, configured by a TOML file: TB CRC, TB hex, EVM, SNR.
+    Pdsch(pdsch::Args),
+}
+
+/// Runs `nrkit decode …`.
+pub fn run(c: Command, ctx: &Ctx) -> Result<()> {
+    match c {
+        Command::Pdsch(a) => pdsch::run(a, ctx),
+    }
+}
