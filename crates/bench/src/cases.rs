@@ -108,6 +108,18 @@ pub(crate) const CASES: &[Case] = &[
         build: ldpc_decode,
     },
     Case {
+        name: "pdsch_tx",
+        about: "PDSCH transmit of one slot into the grid (DL-SCH, scrambling, 256QAM, layers, DMRS, mapping), 100 MHz/30 kHz, 273 and 270 PRB, MCS 27 of table 2, 1 and 2 layers",
+        only_when_named: false,
+        build: pdsch_tx,
+    },
+    Case {
+        name: "pdsch_rx",
+        about: "PDSCH receive of one slot from the grid (estimation, MMSE, demapping, LDPC with early stop, CRC), same slots at 30 dB per RE",
+        only_when_named: false,
+        build: pdsch_rx,
+    },
+    Case {
         name: "polar_decode",
         about: "polar SC and CA-SCL-8 decoding of the BCH (K=56, E=864)",
         only_when_named: false,
@@ -771,4 +783,146 @@ fn capture(s: &Setup) -> Result<Vec<Item>, BenchError> {
         "Msps",
         op,
     )])
+}
+
+/// The PDSCH slots of the performance issue: 100 MHz at 30 kHz (273 or 270 PRB), 256QAM at
+/// MCS 27 of table 2 (R = 948/1024), type A DMRS at symbol 2 plus one additional position,
+/// 1 or 2 layers; with the transport block and the grid it fills.
+struct PdschSlot {
+    params: serde_json::Value,
+    pdsch: nrkit_phy::pdsch::Pdsch,
+    t: nrkit_phy::pdsch::Transport,
+    tb: Vec<u8>,
+    grid: nrkit_phy::grid::ResourceGrid,
+}
+
+fn pdsch_slots() -> Result<Vec<PdschSlot>, BenchError> {
+    use nrkit_phy::pdsch::{Carrier, DmrsConfig, McsTable, Pdsch, PdschConfig};
+    let num = Numerology::from_scs_khz(30)?;
+    let mut out = Vec::new();
+    for n_prb in [273usize, 270] {
+        for layers in [1usize, 2] {
+            let carrier = Carrier {
+                numerology: num,
+                n_size_grid: n_prb,
+                n_start_grid: 0,
+                n_cell_id: 1,
+                n_slot: 0,
+                n_frame: 0,
+            };
+            let (table, mcs) = (McsTable::Qam256, 27u8);
+            let e = table.entry(mcs)?;
+            let cfg = PdschConfig {
+                n_size_bwp: n_prb,
+                modulation: e.modulation(),
+                num_layers: layers,
+                prb_set: (0..n_prb).collect(),
+                rnti: 0x4601,
+                dmrs: DmrsConfig {
+                    additional_position: 1,
+                    ..DmrsConfig::default()
+                },
+                ..PdschConfig::default()
+            };
+            let pdsch = Pdsch::new(carrier, cfg)?;
+            let t = pdsch.transport(e, 0, 0)?;
+            let mut tb = vec![0u8; t.tbs];
+            rng::fill_bits(&mut rng::stream(21, (n_prb * 4 + layers) as u64), &mut tb);
+            let grid = nrkit_phy::grid::ResourceGrid::slot(num, 0, n_prb, layers)?;
+            let params = json!({"n_prb": n_prb, "modulation": e.modulation().name(),
+                "num_layers": layers, "mcs_table": table.name(), "mcs": mcs, "tbs": t.tbs,
+                "bandwidth_mhz": 100, "scs_khz": 30, "dmrs": "type 1, type A pos 2, 1 additional",
+                "air_time_us": 500.0, "threads": 1});
+            out.push(PdschSlot {
+                params,
+                pdsch,
+                t,
+                tb,
+                grid,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The PDSCH chain picks the best ISA of the CPU itself: it runs once, when that ISA is
+/// among those asked for.
+fn pdsch_isa(s: &Setup) -> Option<Isa> {
+    let isa = VectorKernels::detect().isa();
+    s.isas.contains(&isa).then_some(isa)
+}
+
+fn pdsch_tx(s: &Setup) -> Result<Vec<Item>, BenchError> {
+    let Some(isa) = pdsch_isa(s) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for mut slot in pdsch_slots()? {
+        let bits = slot.t.tbs as f64;
+        let mut it = item(
+            "pdsch_tx",
+            slot.params.clone(),
+            isa,
+            bits,
+            "Mbit/s",
+            Box::new(move || {
+                slot.grid.clear();
+                slot.pdsch
+                    .transmit(black_box(&slot.tb), &slot.t, &mut slot.grid)?;
+                black_box(&slot.grid);
+                Ok(())
+            }),
+        );
+        it.budget = Some(("fraction_of_air_time", 500e3));
+        out.push(it);
+    }
+    Ok(out)
+}
+
+fn pdsch_rx(s: &Setup) -> Result<Vec<Item>, BenchError> {
+    use nrkit_phy::pdsch::PdschReceiver;
+    let Some(isa) = pdsch_isa(s) else {
+        return Ok(Vec::new());
+    };
+    let snr_db = 30.0;
+    let mut out = Vec::new();
+    for mut slot in pdsch_slots()? {
+        slot.pdsch.transmit(&slot.tb, &slot.t, &mut slot.grid)?;
+        // The identity channel from layer v to receive port v, plus AWGN per RE.
+        let nv = 10f64.powf(-snr_db / 10.0);
+        let mut r = rng::stream(22, slot.t.tbs as u64);
+        for p in 0..slot.grid.n_ports() {
+            for l in 0..slot.grid.n_symbols() {
+                add_awgn(slot.grid.symbol_mut(p, l), nv, &mut r);
+            }
+        }
+        let mut rx = PdschReceiver::new();
+        let first = rx.receive(&slot.pdsch, &slot.grid, &slot.t, 4096)?;
+        if !(first.crc_ok && first.tb == slot.tb) {
+            return Err(format!("pdsch_rx: the bench slot does not decode at {snr_db} dB").into());
+        }
+        let mut params = slot.params.clone();
+        params["snr_db"] = json!(snr_db);
+        params["iterations"] = json!(first.iterations);
+        params["early_stop"] = json!(true);
+        let bits = slot.t.tbs as f64;
+        let mut it = item(
+            "pdsch_rx",
+            params,
+            isa,
+            bits,
+            "Mbit/s",
+            Box::new(move || {
+                rx.reset();
+                let o = rx.receive(&slot.pdsch, black_box(&slot.grid), &slot.t, 4096)?;
+                if !o.crc_ok {
+                    return Err("pdsch_rx: CRC failed".into());
+                }
+                Ok(())
+            }),
+        );
+        it.budget = Some(("fraction_of_air_time", 500e3));
+        out.push(it);
+    }
+    Ok(out)
 }
