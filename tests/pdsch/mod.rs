@@ -17,6 +17,13 @@ fn annotations_hex(meta: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// `nrkit decode pdsch REC --config CONFIG --json` with `extra` flags, its JSON.
+fn decode_json(rec: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["decode", "pdsch", path(rec), "--config", CONFIG, "--json"];
+    args.extend_from_slice(extra);
+    stdout_json(&nrkit(&args))
+}
+
 #[test]
 fn a_given_transport_block_comes_back_bit_exact() {
     let d = tempfile::tempdir().unwrap();
@@ -39,14 +46,7 @@ fn a_given_transport_block_comes_back_bit_exact() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(annotations_hex(&rec), vec![hex.clone(), hex.clone()]);
-    let j = stdout_json(&nrkit(&[
-        "decode",
-        "pdsch",
-        path(&rec),
-        "--config",
-        CONFIG,
-        "--json",
-    ]));
+    let j = decode_json(&rec, &[]);
     let rows = j["pdsch"].as_array().unwrap();
     assert_eq!(rows.len(), 2, "{j}");
     for (n, r) in rows.iter().enumerate() {
@@ -65,16 +65,7 @@ fn a_given_transport_block_comes_back_bit_exact() {
         }
     }
     // --slots picks one.
-    let j = stdout_json(&nrkit(&[
-        "decode",
-        "pdsch",
-        path(&rec),
-        "--config",
-        CONFIG,
-        "--slots",
-        "1:1",
-        "--json",
-    ]));
+    let j = decode_json(&rec, &["--slots", "1:1"]);
     assert_eq!(j["pdsch"].as_array().unwrap().len(), 1, "{j}");
     assert_eq!(j["pdsch"][0]["slot"], 1, "{j}");
 }
@@ -117,14 +108,7 @@ fn impaired_slots_decode_with_the_impairments_measured() {
             "9",
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        stdout_json(&nrkit(&[
-            "decode",
-            "pdsch",
-            path(&out),
-            "--config",
-            CONFIG,
-            "--json",
-        ]))
+        decode_json(&out, &[])
     };
     // 64QAM R = 666/1024 with an SSB-sized hole: 22 dB per RE is well above its waterfall.
     let j = impaired("22", "good.sigmf-meta");

@@ -653,10 +653,10 @@ impl PdschSetup {
     /// be a whole multiple N_FFT·Δf with N_FFT ≥ 12·N_size_grid; `center_frequency`, when
     /// set, is f0 of the §5.4 phase compensation.
     pub fn ofdm_config(&self, rate: Option<f64>) -> Result<OfdmConfig, ConfigError> {
-        let num = self.carrier.numerology;
-        let mut c = OfdmConfig::new(num, self.carrier.n_size_grid);
+        let numerology = self.carrier.numerology;
+        let mut c = OfdmConfig::new(numerology, self.carrier.n_size_grid);
         if let Some(r) = rate.or(self.sample_rate) {
-            let n = r / num.scs_hz();
+            let n = r / numerology.scs_hz();
             let k = 12 * self.carrier.n_size_grid;
             if !(r.is_finite() && (n - n.round()).abs() < 1e-6 && n.round() as usize >= k)
                 || n.round() as usize > MAX_FFT_SIZE
@@ -669,8 +669,8 @@ impl PdschSetup {
                     },
                     format!(
                         "expected a multiple N·{} kHz with {k} <= N <= {MAX_FFT_SIZE} (N_FFT = rate / SCS), got {} Hz",
-                        num.scs_khz(),
-                        crate::config::num(r)
+                        numerology.scs_khz(),
+                        num(r)
                     ),
                 ));
             }

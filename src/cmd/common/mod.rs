@@ -1,6 +1,7 @@
 //! What the commands share: the context (the ISA chosen once), exit codes, input opening,
 //! output helpers, progress, device options and recording metadata helpers.
 
+pub mod config;
 pub mod device;
 pub mod input;
 pub mod meta;

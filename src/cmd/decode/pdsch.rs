@@ -8,11 +8,11 @@ use clap::Args as ClapArgs;
 use nrkit::coding::bits::bits_to_hex;
 use nrkit::core::C32;
 use nrkit::dsp::FftEngine;
-use nrkit::gnb::parse_pdsch;
 use nrkit::phy::pdsch::{receive_slot, PdschReceiver};
 use nrkit::phy::Ofdm;
 use serde_json::json;
 
+use crate::cmd::common::config::load_pdsch;
 use crate::cmd::common::input::{open, InputArgs};
 use crate::cmd::common::output::print_json;
 use crate::cmd::common::Ctx;
@@ -48,16 +48,7 @@ fn parse_slots(s: &str) -> Result<(usize, usize)> {
 
 /// Runs `nrkit decode pdsch`.
 pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
-    let text = std::fs::read_to_string(&a.config)
-        .with_context(|| format!("reading --config {}", a.config.display()))?;
-    let setup = parse_pdsch(&text).with_context(|| format!("{}", a.config.display()))?;
-    if setup.pdsch.num_layers != 1 {
-        bail!(
-            "{}: pdsch.num_layers = {}: decode pdsch reads one antenna",
-            a.config.display(),
-            setup.pdsch.num_layers
-        );
-    }
+    let setup = load_pdsch(&a.config, "decode pdsch")?;
     let rec = open(&a.input)?;
     let path = rec
         .meta_path

@@ -7,13 +7,13 @@ use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 use nrkit::coding::bits::{bits_to_hex, hex_to_bits};
 use nrkit::dsp::FftEngine;
-use nrkit::gnb::parse_pdsch;
 use nrkit::iq::{Annotation, Meta, Writer};
 use nrkit::phy::grid::ResourceGrid;
 use nrkit::phy::pdsch::modulate_slot;
 use nrkit::phy::Ofdm;
 use serde_json::json;
 
+use crate::cmd::common::config::load_pdsch;
 use crate::cmd::common::meta::{generator, OutDatatype};
 use crate::cmd::common::output::{create_parent, OutputArgs};
 use crate::cmd::common::Ctx;
@@ -56,17 +56,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     if a.tb_hex.is_none() && !a.random_tb {
         bail!("give the transport block: --tb-hex HEX or --random-tb [--seed S]");
     }
-    let text = std::fs::read_to_string(&a.config)
-        .with_context(|| format!("reading --config {}", a.config.display()))?;
-    let setup = parse_pdsch(&text).with_context(|| format!("{}", a.config.display()))?;
-    if setup.pdsch.num_layers != 1 {
-        bail!(
-            "{}: pdsch.num_layers = {}: generate pdsch writes one antenna port; the library \
-             (nrkit-phy) transmits up to 4 layers",
-            a.config.display(),
-            setup.pdsch.num_layers
-        );
-    }
+    let setup = load_pdsch(&a.config, "generate pdsch")?;
     let mut pdsch = setup.build()?;
     let t = setup.transport(&pdsch).context("transport block size")?;
     let fixed_tb = match &a.tb_hex {
