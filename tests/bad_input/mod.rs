@@ -151,6 +151,91 @@ fn every_bad_input_row_exits_cleanly() {
         sub("n_size_grid = 51", "n_size_grid = 10000000000000"),
     );
     let c_good = cfg("good.toml", good.clone());
+    // One out-of-range value per remaining key (added after its table's header).
+    let keys: Vec<(String, &str)> = [
+        (
+            "[carrier]",
+            "subcarrier_spacing = 45",
+            "carrier.subcarrier_spacing",
+        ),
+        (
+            "[carrier]",
+            "cyclic_prefix = \"long\"",
+            "carrier.cyclic_prefix",
+        ),
+        ("[carrier]", "n_start_grid = -1", "carrier.n_start_grid"),
+        ("[carrier]", "n_cell_id = 1008", "carrier.n_cell_id"),
+        ("[carrier]", "n_slot = 1e9", "carrier.n_slot"),
+        ("[carrier]", "n_frame = 1024", "carrier.n_frame"),
+        (
+            "[carrier]",
+            "center_frequency = inf",
+            "carrier.center_frequency",
+        ),
+        ("[pdsch]", "n_size_bwp = 300", "pdsch.n_size_bwp"),
+        ("[pdsch]", "n_start_bwp = 3000", "pdsch.n_start_bwp"),
+        ("[pdsch]", "mapping_type = \"C\"", "pdsch.mapping_type"),
+        (
+            "[pdsch]",
+            "vrb_to_prb_interleaving = 2",
+            "pdsch.vrb_to_prb_interleaving",
+        ),
+        ("[pdsch]", "vrb_bundle_size = 3", "pdsch.vrb_bundle_size"),
+        ("[pdsch]", "nid = 1024", "pdsch.nid"),
+        ("[pdsch]", "rnti = 65536", "pdsch.rnti"),
+        ("[pdsch]", "reserved_re = [-1]", "pdsch.reserved_re"),
+        ("[[pdsch.reserved_prb]]", "period = 0", "period"),
+        ("[[pdsch.reserved_prb]]", "symbol_set = [14]", "symbol_set"),
+        (
+            "[pdsch.dmrs]",
+            "dmrs_configuration_type = 3",
+            "pdsch.dmrs.dmrs_configuration_type",
+        ),
+        (
+            "[pdsch.dmrs]",
+            "dmrs_type_a_position = 4",
+            "pdsch.dmrs.dmrs_type_a_position",
+        ),
+        (
+            "[pdsch.dmrs]",
+            "dmrs_additional_position = 4",
+            "pdsch.dmrs.dmrs_additional_position",
+        ),
+        ("[pdsch.dmrs]", "dmrs_length = 3", "pdsch.dmrs.dmrs_length"),
+        (
+            "[pdsch.dmrs]",
+            "num_cdm_groups_without_data = 0",
+            "pdsch.dmrs.num_cdm_groups_without_data",
+        ),
+        ("[pdsch.dmrs]", "nidnscid = 65536", "pdsch.dmrs.nidnscid"),
+        ("[pdsch.dmrs]", "nscid = 2", "pdsch.dmrs.nscid"),
+        (
+            "[pdsch.dmrs]",
+            "dmrs_port_set = [12]",
+            "pdsch.dmrs.dmrs_port_set",
+        ),
+        ("[dlsch]", "mcs_table = \"qam512\"", "dlsch.mcs_table"),
+        (
+            "[dlsch]",
+            "target_code_rate = 1.5",
+            "dlsch.target_code_rate",
+        ),
+        ("[dlsch]", "rv = 4", "dlsch.rv"),
+        ("[dlsch]", "x_overhead = 7", "dlsch.x_overhead"),
+        ("[dlsch]", "tbs = 0", "dlsch.tbs"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (table, line, phrase))| {
+        // A key the example already sets is replaced, else added.
+        let key = line.split(" = ").next().unwrap();
+        let text = match good.lines().find(|l| l.starts_with(&format!("{key} ="))) {
+            Some(old) => good.replacen(old, line, 1),
+            None => sub(table, &format!("{table}\n{line}")),
+        };
+        (cfg(&format!("key{i}.toml"), text), *phrase)
+    })
+    .collect();
     let pd = out("pdsch.sigmf-meta");
     assert!(nrkit(&[
         "generate",
@@ -297,6 +382,14 @@ fn every_bad_input_row_exits_cleanly() {
         (vec!["impair", &p3m, "-o", &o1, "--snr-db", "0"], 2, "--scs-khz"),
         (vec!["impair", &w, "-o", &exists], 2, "--force"),
     ];
+    let mut rows = rows;
+    for (c, phrase) in &keys {
+        rows.push((
+            vec!["generate", "pdsch", "--config", c, "--random-tb", "-o", &o1],
+            2,
+            phrase,
+        ));
+    }
     let mut failures = Vec::new();
     for (args, code, phrase) in &rows {
         let o = bounded(args);

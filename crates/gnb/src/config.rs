@@ -594,7 +594,15 @@ pub fn parse_pdsch(text: &str) -> Result<PdschSetup, ConfigError> {
         symbol_allocation,
         prb_set,
         vrb_to_prb_interleaving: p.bool("vrb_to_prb_interleaving")?.unwrap_or(false),
-        vrb_bundle_size: p.int("vrb_bundle_size", 2, 4)?.unwrap_or(2) as usize,
+        vrb_bundle_size: match p.int("vrb_bundle_size", 2, 4)?.unwrap_or(2) {
+            v @ (2 | 4) => v as usize,
+            v => {
+                return Err(invalid(
+                    "pdsch.vrb_bundle_size".into(),
+                    format!("expected 2 or 4, got {v}"),
+                ))
+            }
+        },
         nid: p.int("nid", 0, 1023)?.map(|v| v as u16),
         rnti: p.int("rnti", 0, 65535)?.unwrap_or(1) as u16,
         reserved_prb,
