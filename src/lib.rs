@@ -14,3 +14,4 @@ pub use nrkit_gnb as gnb;
 pub use nrkit_iq as iq;
 pub use nrkit_phy as phy;
 pub use nrkit_sdr as sdr;
+pub use nrkit_sim as sim;

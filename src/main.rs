@@ -61,6 +61,9 @@ enum Command {
     Sensitivity(cmd::sensitivity::Args),
     /// Pass a recording through impairments: delay, CFO, white noise at an SNR.
     Impair(cmd::impair::Args),
+    /// Link-level Monte Carlo: BLER against SNR (LDPC, PDSCH), sharded and merged.
+    #[command(subcommand)]
+    Simulate(cmd::simulate::Command),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
         Command::Capture(a) => cmd::capture::run(a, &ctx),
         Command::Sensitivity(a) => cmd::sensitivity::run(a, &ctx),
         Command::Impair(a) => cmd::impair::run(a, &ctx),
+        Command::Simulate(c) => cmd::simulate::run(c, &ctx),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

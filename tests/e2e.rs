@@ -8,6 +8,7 @@ mod fuzz_smoke;
 mod impair;
 mod pdsch;
 mod sdr;
+mod simulate;
 mod structure;
 
 fn nrkit(args: &[&str]) -> Output {

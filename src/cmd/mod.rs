@@ -12,4 +12,5 @@ pub mod impair;
 pub mod info;
 pub mod search;
 pub mod sensitivity;
+pub mod simulate;
 pub mod tx;

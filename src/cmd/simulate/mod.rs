@@ -1,0 +1,266 @@
+//! `nrkit simulate`: link-level Monte Carlo (BLER/BER against SNR) on nrkit-sim, sharded
+//! across processes or cluster nodes with `--shard i/n` and joined by `simulate merge`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Args as ClapArgs, Subcommand};
+use nrkit::phy::modulation::Modulation;
+use nrkit::phy::pdsch::McsTable;
+use nrkit::sim::links::{LdpcLink, PdschLink};
+use nrkit::sim::output::{from_json, to_csv, to_json};
+use nrkit::sim::runner::parse_snr_range;
+use nrkit::sim::{Link, Plan, Point, Shard, SimResult};
+
+use super::common::config::read_pdsch;
+use super::common::output::{check_overwrite, create_parent};
+use super::common::{runtime, Ctx};
+
+/// The links and `merge`.
+#[derive(Subcommand)]
+pub enum Command {
+    /// One LDPC code block over AWGN (any base graph, lifting size, rate, modulation).
+    Ldpc(LdpcArgs),
+    /// The PDSCH of one slot over AWGN per RE, configured by TOML, with optional HARQ.
+    Pdsch(PdschArgs),
+    /// Join the --json outputs of shards 0/n … (n−1)/n into the unsharded result.
+    Merge(MergeArgs),
+}
+
+/// What every link takes.
+#[derive(ClapArgs)]
+pub struct RunArgs {
+    /// SNR points in dB: A:STEP:B (A, A+STEP, … ≤ B) or one value.
+    #[arg(long, allow_hyphen_values = true)]
+    pub snr_db: String,
+    /// Trials per SNR point at most.
+    #[arg(long, default_value_t = 1000)]
+    pub trials: u64,
+    /// Stop a point after this many block errors (checked every 32 trials; 0: never).
+    #[arg(long, default_value_t = 100)]
+    pub min_errors: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only shard i of n (0 <= i < n): the trials t with t mod n = i.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Base seed; trial t of the point at SNR s uses the stream (seed, s, t).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// Output format and file.
+#[derive(ClapArgs)]
+pub struct OutArgs {
+    /// Write JSON (with the per-batch counts `merge` needs).
+    #[arg(long, conflicts_with = "csv", required_unless_present = "csv")]
+    pub json: bool,
+    /// Write CSV (one row per SNR point).
+    #[arg(long)]
+    pub csv: bool,
+    /// Output file.
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// Overwrite an existing output.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `simulate ldpc`.
+#[derive(ClapArgs)]
+pub struct LdpcArgs {
+    /// Base graph, 1 or 2.
+    #[arg(long, default_value_t = 1)]
+    pub bg: u8,
+    /// Lifting size Z (TS 38.212 Table 5.3.2-1).
+    #[arg(long, default_value_t = 384)]
+    pub z: usize,
+    /// Code rate K/E (E rounded to whole symbols).
+    #[arg(long)]
+    pub rate: f64,
+    /// Modulation: bpsk, qpsk, 16qam, 64qam, 256qam, 1024qam.
+    #[arg(long, default_value = "qpsk")]
+    pub modulation: String,
+    /// Maximum decoder iterations.
+    #[arg(long, default_value_t = 10)]
+    pub iterations: usize,
+    /// Decoder: min-sum (the product's 8-bit layered decoder) or sum-product (the f64
+    /// reference).
+    #[arg(long, default_value = "min-sum", value_parser = ["min-sum", "sum-product"])]
+    pub decoder: String,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `simulate pdsch`.
+#[derive(ClapArgs)]
+pub struct PdschArgs {
+    /// PDSCH configuration (TOML, as `generate pdsch`).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// MCS table replacing the configuration's: qam64, qam256, qam64LowSE, qam1024.
+    #[arg(long, requires = "mcs")]
+    pub mcs_table: Option<String>,
+    /// MCS index replacing the configuration's (the modulation follows the row).
+    #[arg(long)]
+    pub mcs: Option<u8>,
+    /// Transmissions per TB at most (HARQ over rv 0, 2, 3, 1; 1: none).
+    #[arg(long, default_value_t = 1)]
+    pub harq: usize,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `simulate merge`.
+#[derive(ClapArgs)]
+pub struct MergeArgs {
+    /// The shards' --json outputs.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+/// Runs `nrkit simulate …`.
+pub fn run(c: Command, _ctx: &Ctx) -> Result<()> {
+    match c {
+        Command::Ldpc(a) => {
+            let m = Modulation::from_name(&a.modulation).context("--modulation")?;
+            if m == Modulation::Pi2Bpsk {
+                bail!("--modulation pi/2-bpsk: use bpsk (the same over AWGN)");
+            }
+            let link = LdpcLink::new(a.bg, a.z, a.rate, m, a.iterations)
+                .context("--bg/--z/--rate/--iterations")?;
+            let link = if a.decoder == "sum-product" {
+                link.with_sum_product()
+            } else {
+                link
+            };
+            simulate(&link, &a.run)
+        }
+        Command::Pdsch(a) => {
+            let setup = read_pdsch(&a.config)?;
+            let mcs = match (a.mcs_table.as_deref(), a.mcs) {
+                (_, None) => None,
+                (t, Some(i)) => {
+                    let table = match t {
+                        Some(name) => McsTable::from_name(name).context("--mcs-table")?,
+                        None => setup.dlsch.mcs.map(|m| m.0).unwrap_or(McsTable::Qam64),
+                    };
+                    Some((table, i))
+                }
+            };
+            let link = PdschLink::new(setup, mcs, a.harq)
+                .with_context(|| format!("{} with --mcs/--harq", a.config.display()))?;
+            simulate(&link, &a.run)
+        }
+        Command::Merge(a) => {
+            a.out.check()?;
+            let mut parts = Vec::with_capacity(a.files.len());
+            for f in &a.files {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("reading {}", f.display()))?;
+                if f.extension().is_some_and(|e| e == "csv") || text.starts_with("# nrkit simulate")
+                {
+                    bail!(
+                        "{}: a CSV holds no per-batch counts; merge the shards' --json outputs",
+                        f.display()
+                    );
+                }
+                parts.push(from_json(&text).with_context(|| f.display().to_string())?);
+            }
+            let merged = nrkit::sim::merge(&parts)?;
+            eprintln!(
+                "merged {} files: {} SNR points",
+                parts.len(),
+                merged.points.len()
+            );
+            a.out.write(&merged)
+        }
+    }
+}
+
+impl OutArgs {
+    fn check(&self) -> Result<()> {
+        check_overwrite(&self.output, false, self.force)
+    }
+
+    /// Writes `r` beside the output, then renames it over it: a failed write never leaves
+    /// a file that looks complete.
+    fn write(&self, r: &SimResult) -> Result<()> {
+        let text = if self.csv { to_csv(r) } else { to_json(r) };
+        write_atomic(&self.output, text.as_bytes())
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    create_parent(path)?;
+    let name = path
+        .file_name()
+        .with_context(|| format!("-o {}: not a file name", path.display()))?;
+    let tmp = path.with_file_name(format!(".{}.partial", name.to_string_lossy()));
+    let res = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(runtime(format!("writing {}: {e}", path.display())));
+    }
+    Ok(())
+}
+
+fn simulate(link: &dyn Link, a: &RunArgs) -> Result<()> {
+    a.out.check()?;
+    let snr_db = parse_snr_range(&a.snr_db).context("--snr-db")?;
+    if !(1..=1u64 << 40).contains(&a.trials) {
+        bail!("--trials {}: must be 1..=2^40", a.trials);
+    }
+    let shard = match &a.shard {
+        Some(s) => Some(s.parse::<Shard>().with_context(|| format!("--shard {s}"))?),
+        None => None,
+    };
+    let threads = match a.threads {
+        Some(0) | Some(1025..) => bail!("--threads {}: must be 1..=1024", a.threads.unwrap_or(0)),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| runtime(format!("starting {threads} threads: {e}")))?;
+    let plan = Plan {
+        snr_db,
+        max_trials: a.trials,
+        min_errors: a.min_errors,
+        seed: a.seed,
+        shard,
+    };
+    let started = std::time::Instant::now();
+    let progress = |p: &Point| {
+        eprintln!(
+            "{} {:>8.3} dB: {:>7} trials, {:>6} block errors, BLER {:.3e} [{:.2e}, {:.2e}]",
+            link.name(),
+            p.snr_db,
+            p.trials,
+            p.block_errors,
+            p.bler,
+            p.bler_ci95[0],
+            p.bler_ci95[1]
+        );
+    };
+    let r = nrkit::sim::run(link, &plan, &pool, &progress)?;
+    eprintln!(
+        "{} points in {:.1} s on {threads} threads{}",
+        r.points.len(),
+        started.elapsed().as_secs_f64(),
+        shard.map(|s| format!(", shard {s}")).unwrap_or_default()
+    );
+    a.out.write(&r)
+}
