@@ -26,6 +26,9 @@ pub struct LdpcLink {
     e: usize,
     decoder: DecoderConfig,
     sum_product: bool,
+    enc: LdpcEncoder,
+    dec: LdpcDecoder,
+    rm: RateMatch,
 }
 
 impl LdpcLink {
@@ -75,6 +78,9 @@ impl LdpcLink {
                 ..DecoderConfig::default()
             },
             sum_product: false,
+            enc: LdpcEncoder::new(bg, z)?,
+            dec: LdpcDecoder::new(bg, z)?,
+            rm: RateMatch::with_fillers(bg, z, k, None, 1)?,
         })
     }
 
@@ -135,9 +141,7 @@ impl Link for LdpcLink {
     fn trial(&self, snr_db: f64, r: &mut ChaCha8Rng) -> Result<Trial, Error> {
         let k = self.k();
         let q = self.modulation.bits_per_symbol();
-        let enc = LdpcEncoder::new(self.bg, self.z)?;
-        let dec = LdpcDecoder::new(self.bg, self.z)?;
-        let rm = RateMatch::with_fillers(self.bg, self.z, k, None, 1)?;
+        let (enc, dec, rm) = (&self.enc, &self.dec, &self.rm);
         let mut c = vec![0u8; k];
         rng::fill_bits(r, &mut c);
         let mut d = vec![0u8; enc.n()];
