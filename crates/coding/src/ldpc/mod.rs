@@ -11,7 +11,7 @@ mod tables;
 
 pub use decoder::{
     sum_product_reference, DecodeOutcome, DecoderConfig, DecoderWorkspace, HardCheck, LdpcDecoder,
-    AUTO_MEAN, AUTO_MEAN_SELF_CORRECTING, CERTAIN_LLR, INPUT_LIMIT,
+    AUTO_MEAN, AUTO_MEAN_SELF_CORRECTING, AUTO_TRUNCATION, CERTAIN_LLR, INPUT_LIMIT,
 };
 pub use encoder::LdpcEncoder;
 pub use ratematch::{e_for_block, RateMatch, FILLER_LLR};
