@@ -10,7 +10,9 @@
 //!    undone by averaging each k' pair (and l' pair) with the port's w_f, w_t.
 //! 2. Timing refinement: the phase slope over frequency (a timing error of τ samples is a
 //!    slope of −2πτ/N_FFT per subcarrier) is measured per DMRS symbol and removed before
-//!    averaging over each PRB, then restored; estimates between PRB centres are linear.
+//!    smoothing, then restored. Smoothing: a moving average over 1 to 27 DMRS pairs, the
+//!    window chosen per slot by leave-one-out cross-validation (wide on a flat channel,
+//!    narrow on a frequency-selective one); estimates between pair centres are linear.
 //! 3. Noise variance per RE from the residual of the DMRS REs after the fit, corrected for
 //!    the fitted degrees of freedom.
 //! 4. Residual CFO: with two or more DMRS positions the common phase advance between them
@@ -590,7 +592,6 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
     let n_layers = pdsch.cfg.num_layers;
     let n_rx = grid.n_ports();
     let d = &pdsch.cfg.dmrs;
-    let per = d.res_per_group();
     let pos = positions(pdsch);
     let len = usize::from(d.length);
     let prbs = &pdsch.map.prbs;
@@ -604,7 +605,6 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
         .collect::<Result<_, _>>()?;
     let params: Vec<_> = pdsch.map.ports.iter().map(|&p| d.port_params(p)).collect();
     let beta = d.beta();
-    let pairs_per_prb = per / 2;
     let mut h = vec![vec![vec![vec![C32::default(); span]; pos.len()]; n_layers]; n_rx];
     let mut res_sum = 0f64;
     let mut res_n = 0usize;
@@ -658,26 +658,38 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
     // Pair spacing in subcarriers: 4 (type 1) or 6 (type 2).
     let pair_spacing = if d.config_type == 1 { 4.0 } else { 6.0 };
     let alpha = slope_acc.arg() / pair_spacing;
-    // Second pass: per-PRB averages of the derotated pairs, linear interpolation.
+    // Second pass: the derotated pair estimates and the smoothing window.
+    let derot: Vec<Vec<Vec<Vec<C32>>>> = pair_est
+        .iter()
+        .map(|per_v| {
+            per_v
+                .iter()
+                .zip(&pair_k)
+                .map(|(per_pos, ks)| {
+                    per_pos
+                        .iter()
+                        .map(|zs| {
+                            zs.iter()
+                                .zip(ks)
+                                .map(|(&z, &k)| z * cis(-alpha * k))
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let half = smoothing_half_width(&derot, &pair_k, pair_spacing);
+    // Third pass: the chosen moving average over pairs, linear interpolation between the
+    // pair centres, the timing slope restored.
     for r in 0..n_rx {
         for v in 0..n_layers {
             for pi in 0..pos.len() {
-                let pe = &pair_est[r][v][pi];
-                let mut centres = Vec::with_capacity(prbs.len());
-                let mut vals = Vec::with_capacity(prbs.len());
-                for (b, chunk) in pe.chunks(pairs_per_prb).enumerate() {
-                    let ks = &pair_k[v][b * pairs_per_prb..b * pairs_per_prb + chunk.len()];
-                    let mut s = C32::default();
-                    for (&z, &k) in chunk.iter().zip(ks) {
-                        s += z * cis(-alpha * k);
-                    }
-                    let kc = ks.iter().sum::<f64>() / ks.len() as f64;
-                    centres.push(kc);
-                    vals.push(s / chunk.len() as f32);
-                }
-                dof += centres.len();
+                let centres = &pair_k[v];
+                let vals = smooth(&derot[r][v][pi], centres, pair_spacing, half);
+                dof += centres.len().div_ceil(2 * half + 1);
                 let out = &mut h[r][v][pi];
-                interp_linear(&centres, &vals, k_lo, out);
+                interp_linear(centres, &vals, k_lo, out);
                 for (i, o) in out.iter_mut().enumerate() {
                     *o *= cis(alpha * (k_lo + i) as f64);
                 }
@@ -725,6 +737,81 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
         noise: res_sum / free as f64,
         alpha,
     })
+}
+
+/// Smoothing half-widths considered, in DMRS pairs (a pair is 4 subcarriers of DMRS
+/// type 1, 6 of type 2): windows of 1 pair up to 27 pairs (9 PRBs of type 1).
+const HALF_WIDTHS: [usize; 6] = [0, 1, 2, 4, 7, 13];
+
+/// The moving average of the pair estimates `vals` (at subcarriers `centres`, regularly
+/// `spacing` apart) over the pairs within `half` pairs (fewer at the edges and at
+/// allocation gaps).
+fn smooth(vals: &[C32], centres: &[f64], spacing: f64, half: usize) -> Vec<C32> {
+    if half == 0 {
+        return vals.to_vec();
+    }
+    let reach = half as f64 * spacing + 0.5;
+    (0..vals.len())
+        .map(|b| {
+            let (lo, hi) = window(centres, b, half, reach);
+            vals[lo..=hi].iter().sum::<C32>() / (hi - lo + 1) as f32
+        })
+        .collect()
+}
+
+/// The index range of the window of `half` pairs around `b` whose centres lie within
+/// `reach` subcarriers of b's (the centres ascend, so the range is contiguous).
+fn window(centres: &[f64], b: usize, half: usize, reach: f64) -> (usize, usize) {
+    let mut lo = b.saturating_sub(half);
+    while centres[b] - centres[lo] > reach {
+        lo += 1;
+    }
+    let mut hi = (b + half).min(centres.len() - 1);
+    while centres[hi] - centres[b] > reach {
+        hi -= 1;
+    }
+    (lo, hi)
+}
+
+/// The smoothing half-width (one of [`HALF_WIDTHS`]) that predicts each pair estimate best
+/// from its neighbours (leave-one-out cross-validation), pooled over receive ports, layers
+/// and DMRS positions; no noise estimate is needed.
+///
+/// A pair estimate z_b = h_b + n_b with noise σ². Half-width 0 (linear interpolation
+/// between pairs) predicts z_b by the mean of z_{b−1} and z_{b+1}: error bias₀² + 1.5σ².
+/// A window of n pairs predicts it by the mean of its other n − 1 members: error
+/// bias_n² + σ² + σ²/(n − 1). On a flat channel (AWGN) the widest window wins; on a
+/// frequency-selective one (delay spread beyond the window's coherence bandwidth) the
+/// bias decides for a narrow one or none. Only pairs with both neighbours at the regular
+/// spacing count, the same for every candidate.
+fn smoothing_half_width(derot: &[Vec<Vec<Vec<C32>>>], centres: &[Vec<f64>], spacing: f64) -> usize {
+    let mut best = (0usize, f64::INFINITY);
+    for half in HALF_WIDTHS {
+        let reach = half.max(1) as f64 * spacing + 0.5;
+        let mut err = 0f64;
+        for per_v in derot {
+            for (v, per_pos) in per_v.iter().enumerate() {
+                let c = &centres[v];
+                for z in per_pos {
+                    for b in 1..z.len().saturating_sub(1) {
+                        let regular =
+                            c[b] - c[b - 1] < spacing + 0.5 && c[b + 1] - c[b] < spacing + 0.5;
+                        if !regular {
+                            continue;
+                        }
+                        let (lo, hi) = window(c, b, half.max(1), reach);
+                        let others = z[lo..=hi].iter().sum::<C32>() - z[b];
+                        let pred = others / (hi - lo) as f32;
+                        err += f64::from((pred - z[b]).norm_sqr());
+                    }
+                }
+            }
+        }
+        if err < best.1 {
+            best = (half, err);
+        }
+    }
+    best.0
 }
 
 fn cis(x: f64) -> C32 {
