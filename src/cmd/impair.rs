@@ -1,10 +1,12 @@
 //! `nrkit impair`: a recording through channel impairments (nrkit-channel), streaming in
-//! bounded memory: a delay (integer and fractional), a carrier frequency offset, then
-//! white Gaussian noise at an SNR per resource element or per sample.
+//! bounded memory, in this order: a delay (integer and fractional), TDL fading (TR 38.901
+//! §7.7.2), a sample-rate offset, a carrier frequency offset, phase noise, then white
+//! Gaussian noise at an SNR per resource element or per sample.
 
 use anyhow::{bail, Context, Result};
 use clap::{Args as ClapArgs, ValueEnum};
-use nrkit::channel::impair::Delay;
+use nrkit::channel::impair::{Delay, PhaseNoise, SampleRateOffset};
+use nrkit::channel::tdl::{TdlChannel, TdlConfig, TdlModel};
 use nrkit::channel::{add_awgn, Snr};
 use nrkit::core::{rng, C32};
 use nrkit::dsp::Nco;
@@ -50,7 +52,27 @@ pub struct Args {
     /// Delay in samples (0…2^24; fractional values interpolate).
     #[arg(long)]
     pub delay_samples: Option<f64>,
-    /// Seed of the noise.
+    /// Sample-rate offset in ppm (−1000…1000): the receiver's sample clock runs fast by
+    /// this much (the output has that many more samples).
+    #[arg(long, allow_hyphen_values = true)]
+    pub ppm: Option<f64>,
+    /// TDL fading channel of TR 38.901 §7.7.2: A, B, C, D or E.
+    #[arg(long, requires = "delay_spread_ns")]
+    pub tdl: Option<String>,
+    /// RMS delay spread of the TDL channel in ns (TR 38.901 Table 7.7.3-1: 10…1000).
+    #[arg(long, requires = "tdl", allow_hyphen_values = true)]
+    pub delay_spread_ns: Option<f64>,
+    /// Maximum Doppler frequency of the TDL channel in Hz (0: static).
+    #[arg(long, default_value_t = 0.0, requires = "tdl")]
+    pub doppler_hz: f64,
+    /// Phase noise: the oscillator's density in dBc/Hz at --phase-noise-offset-hz (a
+    /// Wiener phase, Lorentzian spectrum falling 20 dB/decade).
+    #[arg(long, allow_hyphen_values = true)]
+    pub phase_noise_dbc_hz: Option<f64>,
+    /// The offset from the carrier where --phase-noise-dbc-hz holds, Hz.
+    #[arg(long, default_value_t = 1e6, requires = "phase_noise_dbc_hz")]
+    pub phase_noise_offset_hz: f64,
+    /// Seed of the noise, the fading and the phase noise (separate streams).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
@@ -66,6 +88,27 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         .unwrap_or_else(|| rec.data_path.clone());
     let kernels = nrkit::dsp::VectorKernels::new(ctx.isa)?;
     let mut delay = Delay::new(a.delay_samples.unwrap_or(0.0)).context("--delay-samples")?;
+    let mut tdl = match (&a.tdl, a.delay_spread_ns) {
+        (Some(m), Some(ds)) => {
+            let model = TdlModel::from_name(m).context("--tdl")?;
+            let cfg = TdlConfig::new(model, ds * 1e-9, a.doppler_hz, fs);
+            Some(
+                TdlChannel::new(cfg, &mut rng::stream(a.seed, 1))
+                    .context("--tdl/--delay-spread-ns/--doppler-hz")?,
+            )
+        }
+        _ => None,
+    };
+    let mut sro = a
+        .ppm
+        .map(SampleRateOffset::new)
+        .transpose()
+        .context("--ppm")?;
+    let mut phase_noise = a
+        .phase_noise_dbc_hz
+        .map(|l| PhaseNoise::from_density(l, a.phase_noise_offset_hz, fs))
+        .transpose()
+        .context("--phase-noise-dbc-hz/--phase-noise-offset-hz")?;
     let mut nco = match a.cfo_hz {
         Some(f) if !(f.is_finite() && f.abs() < fs / 2.0) => {
             bail!(
@@ -131,12 +174,19 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         }),
     };
     let mut meta = rec.meta.clone();
-    let shift = a.delay_samples.unwrap_or(0.0).round() as u64;
+    // Annotations move with the delay and stretch with the sample clock.
+    let stretch = 1.0 + a.ppm.unwrap_or(0.0) * 1e-6;
+    let delay_in = a.delay_samples.unwrap_or(0.0);
+    let moved = |s: u64| ((s as f64 + delay_in) * stretch).round() as u64;
     for an in &mut meta.annotations {
-        an.sample_start += shift;
+        let end = an.sample_start + an.sample_count.unwrap_or(0);
+        an.sample_start = moved(an.sample_start);
+        if an.sample_count.is_some() {
+            an.sample_count = Some(moved(end) - an.sample_start);
+        }
     }
     for c in meta.captures.iter_mut().filter(|c| c.sample_start > 0) {
-        c.sample_start += shift;
+        c.sample_start = moved(c.sample_start);
     }
     meta.global_extra
         .insert("core:generator".into(), generator());
@@ -145,12 +195,22 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         json!({"source": path.display().to_string(), "delay_samples": a.delay_samples,
                "cfo_hz": a.cfo_hz, "snr_db": a.snr_db,
                "snr_per": a.snr_db.map(|_| if a.snr_per == SnrPer::Re { "re" } else { "sample" }),
-               "noise_variance": variance, "seed": a.seed}),
+               "noise_variance": variance, "seed": a.seed, "ppm": a.ppm,
+               "tdl": tdl.as_ref().map(|t| json!({"model": t.config().model.name(),
+                   "delay_spread_ns": a.delay_spread_ns, "doppler_hz": a.doppler_hz,
+                   "sinusoids_per_tap": t.config().sinusoids,
+                   "normalization": "total mean power 1"})),
+               "phase_noise": phase_noise.as_ref().map(|p| json!({
+                   "dbc_hz": a.phase_noise_dbc_hz, "offset_hz": a.phase_noise_offset_hz,
+                   "linewidth_hz": p.linewidth_hz(fs), "model": "Wiener (Lorentzian)"}))}),
     );
     create_parent(&a.out.output)?;
     let mut w = Writer::create(&a.out.output, meta)?;
     w.set_kernels(kernels);
     let mut r = rng::stream(a.seed, 0);
+    let mut r_pn = rng::stream(a.seed, 2);
+    let mut faded = Vec::with_capacity(1 << 17);
+    let mut resampled = Vec::with_capacity(1 << 17);
     let mut reader = rec.reader()?;
     reader.set_kernels(kernels);
     let mut buf = vec![C32::default(); 1 << 16];
@@ -166,8 +226,27 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         } else {
             delay.process(&buf[..n], &mut y);
         }
+        if let Some(t) = &mut tdl {
+            faded.clear();
+            t.process(&y, &mut faded);
+            if last {
+                t.finish(&mut faded);
+            }
+            std::mem::swap(&mut y, &mut faded);
+        }
+        if let Some(s) = &mut sro {
+            resampled.clear();
+            s.process(&y, &mut resampled);
+            if last {
+                s.finish(&mut resampled);
+            }
+            std::mem::swap(&mut y, &mut resampled);
+        }
         if let Some(nco) = &mut nco {
             nco.mix(&mut y);
+        }
+        if let Some(p) = &mut phase_noise {
+            p.apply(&mut y, &mut r_pn);
         }
         if let Some(v) = variance {
             add_awgn(&mut y, v, &mut r);

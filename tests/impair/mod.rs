@@ -93,3 +93,106 @@ fn impaired_ssb_recording_is_found_with_its_cfo_and_delay() {
         std::fs::read(d.path().join("again.sigmf-data")).unwrap()
     );
 }
+
+/// TDL-C fading (300 ns, 10 Hz), a 20 ppm sample clock and phase noise (−90 dBc/Hz at
+/// 100 kHz, a 31 Hz linewidth) at 10 dB per RE: the cell is still found with its MIB; the
+/// output is longer by the clock offset plus the channel's longest tap, and bad channel
+/// parameters are input errors (exit code 2) that name the flag.
+#[test]
+fn faded_recording_with_clock_offset_is_found() {
+    let d = tempfile::tempdir().unwrap();
+    let clean = d.path().join("clean.sigmf-meta");
+    let o = nrkit(&[
+        "generate",
+        "ssb",
+        "--pci",
+        "17",
+        "--case",
+        "C",
+        "--lmax",
+        "8",
+        "--frames",
+        "2",
+        "--sample-rate",
+        "15.36e6",
+        "-o",
+        path(&clean),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let faded = d.path().join("faded.sigmf-meta");
+    let o = nrkit(&[
+        "impair",
+        path(&clean),
+        "-o",
+        path(&faded),
+        "--tdl",
+        "C",
+        "--delay-spread-ns",
+        "300",
+        "--doppler-hz",
+        "10",
+        "--ppm",
+        "20",
+        "--phase-noise-dbc-hz",
+        "-90",
+        "--phase-noise-offset-hz",
+        "1e5",
+        "--snr-db",
+        "10",
+        "--seed",
+        "4",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let a = stdout_json(&nrkit(&[
+        "search",
+        path(&clean),
+        "--scs-ssb",
+        "30",
+        "--json",
+    ]));
+    let b = stdout_json(&nrkit(&[
+        "search",
+        path(&faded),
+        "--scs-ssb",
+        "30",
+        "--json",
+    ]));
+    assert_eq!(b["cells"][0]["pci"], 17, "{b}");
+    assert_eq!(b["cells"][0]["mib"], a["cells"][0]["mib"]);
+    let n_clean = stdout_json(&nrkit(&["info", "--json", path(&clean)]))["samples"]
+        .as_u64()
+        .unwrap();
+    let n = stdout_json(&nrkit(&["info", "--json", path(&faded)]))["samples"]
+        .as_u64()
+        .unwrap();
+    let tail = (8.6523f64 * 300e-9 * 15.36e6).ceil() as u64;
+    assert_eq!(
+        n,
+        ((n_clean + tail) as f64 * (1.0 + 20e-6)).ceil() as u64,
+        "{n} vs {n_clean}"
+    );
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&faded).unwrap()).unwrap();
+    let imp = &meta["global"]["nrkit:impairment"];
+    assert_eq!(imp["tdl"]["model"], "TDL-C", "{imp}");
+    assert_eq!(imp["ppm"], 20.0);
+    for bad in [
+        ["--tdl", "F", "--delay-spread-ns", "300"],
+        ["--tdl", "C", "--delay-spread-ns", "-5"],
+        ["--ppm", "5000", "--seed", "1"],
+        ["--phase-noise-dbc-hz", "10", "--seed", "1"],
+    ] {
+        let out = d.path().join("bad.sigmf-meta");
+        let mut args = vec!["impair", path(&clean), "-o", path(&out), "--force"];
+        args.extend(bad);
+        let o = nrkit(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(bad[0]), "{bad:?}: {err}");
+    }
+}

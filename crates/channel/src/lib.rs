@@ -8,14 +8,18 @@
 //!   noise variance each implies; [`awgn`] adds the noise.
 //! * [`impair`]: carrier frequency offset, integer and fractional delay, DC offset and IQ
 //!   imbalance.
+//! * [`tdl`]: the TDL-A…E fading channels of TR 38.901 §7.7.2 with delay scaling and
+//!   Doppler.
 //!
-//! Planned (the channel/simulation issue): sample-rate offset, phase noise, TDL fading.
+//! Planned (the channel/simulation issue): sample-rate offset, phase noise, antenna
+//! correlation.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod awgn;
 pub mod impair;
 pub mod snr;
+pub mod tdl;
 
 pub use awgn::add_awgn;
 pub use snr::Snr;
