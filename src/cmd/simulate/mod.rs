@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Args as ClapArgs, Subcommand};
+use nrkit::channel::tdl::TdlModel;
 use nrkit::phy::modulation::Modulation;
 use nrkit::phy::pdsch::McsTable;
 use nrkit::sim::links::{LdpcLink, PdschLink};
@@ -111,6 +112,21 @@ pub struct PdschArgs {
     /// Transmissions per TB at most (HARQ over rv 0, 2, 3, 1; 1: none).
     #[arg(long, default_value_t = 1)]
     pub harq: usize,
+    /// A TDL fading channel of TR 38.901 §7.7.2 (A, B, C, D or E) instead of AWGN on the
+    /// grid: the slot goes through OFDM, the channel, noise and the sample receiver.
+    #[arg(long, requires = "delay_spread_ns")]
+    pub tdl: Option<String>,
+    /// RMS delay spread of the TDL channel in ns.
+    #[arg(long, requires = "tdl", allow_hyphen_values = true)]
+    pub delay_spread_ns: Option<f64>,
+    /// Maximum Doppler frequency of the TDL channel in Hz.
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        requires = "tdl",
+        allow_hyphen_values = true
+    )]
+    pub doppler_hz: f64,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -156,6 +172,14 @@ pub fn run(c: Command, _ctx: &Ctx) -> Result<()> {
             };
             let link = PdschLink::new(setup, mcs, a.harq)
                 .with_context(|| format!("{} with --mcs/--harq", a.config.display()))?;
+            let link = match (&a.tdl, a.delay_spread_ns) {
+                (Some(m), Some(ds)) => {
+                    let model = TdlModel::from_name(m).context("--tdl")?;
+                    link.with_tdl(model, ds * 1e-9, a.doppler_hz)
+                        .context("--tdl/--delay-spread-ns/--doppler-hz")?
+                }
+                _ => link,
+            };
             simulate(&link, &a.run)
         }
         Command::Merge(a) => {
