@@ -176,3 +176,102 @@ fn pdsch_link_decodes_above_its_waterfall_and_harq_helps() {
     assert_eq!(p["block_errors"], 0, "{v}");
     assert!(p["mean_iterations"].as_f64().unwrap() > 1.5, "{v}");
 }
+
+/// Width and height of a PNG (its IHDR chunk).
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// `--plot`/`--svg` draw the run's curve next to its CSV, `simulate plot` draws CSV and
+/// JSON results together (one legend line each, labelled by what differs), the CSV reads
+/// back into the same points, and pictures with another extension are input errors.
+#[test]
+fn curves_are_drawn_as_png_and_svg() {
+    let d = tempfile::tempdir().unwrap();
+    let file = |n: &str| d.path().join(n);
+    let (csv, png, svg) = (file("a.csv"), file("a.png"), file("a.svg"));
+    let mut a = LDPC.to_vec();
+    a.extend([
+        "--csv",
+        "-o",
+        path(&csv),
+        "--plot",
+        path(&png),
+        "--svg",
+        path(&svg),
+    ]);
+    run_ok(&a);
+    assert_eq!(png_size(&std::fs::read(&png).unwrap()), (1000, 650));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("<svg") && text.contains("LDPC BLER vs SNR"),
+        "{text:.300}"
+    );
+    assert!(text.contains("block error rate"));
+    // A second configuration as JSON, both in one picture.
+    let json = file("b.json");
+    let mut b = LDPC.to_vec();
+    b[7] = "0.5";
+    b.extend(["--json", "-o", path(&json)]);
+    run_ok(&b);
+    let both = file("both.svg");
+    run_ok(&[
+        "simulate",
+        "plot",
+        path(&csv),
+        path(&json),
+        "-o",
+        path(&both),
+        "--title",
+        "two rates",
+    ]);
+    let text = std::fs::read_to_string(&both).unwrap();
+    assert!(text.contains("two rates"));
+    assert!(
+        text.contains("rate=0.3333") && text.contains("rate=0.5"),
+        "labels"
+    );
+    let again = file("both.png");
+    run_ok(&[
+        "simulate",
+        "plot",
+        path(&csv),
+        path(&json),
+        "-o",
+        path(&again),
+    ]);
+    assert_eq!(png_size(&std::fs::read(&again).unwrap()), (1000, 650));
+    // The CSV holds the same points as the JSON of the same run.
+    let j = file("a.json");
+    let mut c = LDPC.to_vec();
+    c.extend(["--json", "-o", path(&j)]);
+    run_ok(&c);
+    let from_csv = nrkit::sim::output::from_csv(&std::fs::read_to_string(&csv).unwrap()).unwrap();
+    let from_json = nrkit::sim::output::from_json(&std::fs::read_to_string(&j).unwrap()).unwrap();
+    assert_eq!(from_csv.params, from_json.params);
+    assert_eq!(from_csv.points.len(), from_json.points.len());
+    for (p, q) in from_csv.points.iter().zip(&from_json.points) {
+        assert_eq!(
+            (p.snr_db, p.trials, p.block_errors),
+            (q.snr_db, q.trials, q.block_errors)
+        );
+        assert!((p.bler_ci95[1] - q.bler_ci95[1]).abs() < 1e-6 * q.bler_ci95[1].max(1e-9));
+    }
+    // Bad picture names and inputs.
+    for args in [
+        vec!["simulate", "plot", path(&csv), "-o", "x.jpg"],
+        vec!["simulate", "plot", path(&png), "-o", "x.png"],
+    ] {
+        let o = nrkit(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+    let c_csv = file("c.csv");
+    let mut bad = LDPC.to_vec();
+    bad.extend(["--csv", "-o", path(&c_csv), "--svg", "c.png"]);
+    let o = nrkit(&bad);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--svg"));
+    assert!(!c_csv.exists(), "nothing written after a bad --svg");
+}

@@ -7,11 +7,13 @@
 //! * [`links`]: LDPC over AWGN (any base graph, lifting size, rate, modulation) and the
 //!   PDSCH slot over AWGN per RE with optional HARQ.
 //! * [`output`]: the JSON and CSV forms of a result.
+//! * [`plot`]: BLER curves as PNG or SVG (plotters, the font embedded).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod links;
 pub mod output;
+pub mod plot;
 pub mod runner;
 pub mod stats;
 

@@ -10,7 +10,7 @@ use nrkit::channel::tdl::TdlModel;
 use nrkit::phy::modulation::Modulation;
 use nrkit::phy::pdsch::McsTable;
 use nrkit::sim::links::{LdpcLink, PdschLink};
-use nrkit::sim::output::{from_json, to_csv, to_json};
+use nrkit::sim::output::{from_csv, from_json, to_csv, to_json};
 use nrkit::sim::runner::parse_snr_range;
 use nrkit::sim::{Link, Plan, Point, Shard, SimResult};
 
@@ -27,6 +27,26 @@ pub enum Command {
     Pdsch(PdschArgs),
     /// Join the --json outputs of shards 0/n … (n−1)/n into the unsharded result.
     Merge(MergeArgs),
+    /// Draw results (--json or --csv outputs) as BLER curves, one line per file, into a
+    /// PNG or SVG (by the extension of -o).
+    Plot(PlotArgs),
+}
+
+/// `simulate plot`.
+#[derive(ClapArgs)]
+pub struct PlotArgs {
+    /// The results (--json or --csv outputs of `nrkit simulate`).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The picture: a .png or .svg file.
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// The title (default: the links, "BLER vs SNR").
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Overwrite an existing output.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What every link takes.
@@ -69,6 +89,13 @@ pub struct OutArgs {
     /// Overwrite an existing output.
     #[arg(long)]
     pub force: bool,
+    /// Also draw the BLER curve into this PNG (or SVG, by its extension), with the
+    /// Wilson intervals as error bars.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Also draw the BLER curve into this SVG.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
 }
 
 /// `simulate ldpc`.
@@ -205,19 +232,93 @@ pub fn run(c: Command, _ctx: &Ctx) -> Result<()> {
             );
             a.out.write(&merged)
         }
+        Command::Plot(a) => {
+            check_picture("-o", &a.output, &["png", "svg"])?;
+            check_overwrite(&a.output, false, a.force)?;
+            let mut results = Vec::with_capacity(a.files.len());
+            for f in &a.files {
+                let text = std::fs::read_to_string(f)
+                    .with_context(|| format!("reading {}", f.display()))?;
+                let r = if text.starts_with("# nrkit simulate") {
+                    from_csv(&text)
+                } else {
+                    from_json(&text)
+                };
+                results.push(r.with_context(|| f.display().to_string())?);
+            }
+            draw_atomic(&results, &a.output, a.title.as_deref())?;
+            outln!("wrote {}", a.output.display());
+            Ok(())
+        }
     }
+}
+
+/// Checks that `path` (given with `flag`) ends in one of `exts`.
+fn check_picture(flag: &str, path: &Path, exts: &[&str]) -> Result<()> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    if !ext.as_deref().is_some_and(|e| exts.contains(&e)) {
+        bail!(
+            "{flag} {}: the picture's name must end in .{}",
+            path.display(),
+            exts.join(" or .")
+        );
+    }
+    Ok(())
+}
+
+/// Draws `results` beside `path`, then renames the picture over it.
+fn draw_atomic(results: &[SimResult], path: &Path, title: Option<&str>) -> Result<()> {
+    create_parent(path)?;
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file name", path.display()))?
+        .to_string_lossy()
+        .to_string();
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("png");
+    let tmp = path.with_file_name(format!(".{name}.partial.{ext}"));
+    match nrkit::sim::plot::plot(results, &tmp, title) {
+        Ok(()) => {}
+        Err(nrkit::sim::plot::PlotError::Input(e)) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
+        }
+        Err(nrkit::sim::plot::PlotError::Draw(m)) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(runtime(format!("{m} (for {})", path.display())));
+        }
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        runtime(format!("writing {}: {e}", path.display()))
+    })
 }
 
 impl OutArgs {
     fn check(&self) -> Result<()> {
-        check_overwrite(&self.output, false, self.force)
+        check_overwrite(&self.output, false, self.force)?;
+        if let Some(p) = &self.plot {
+            check_picture("--plot", p, &["png", "svg"])?;
+            check_overwrite(p, false, self.force)?;
+        }
+        if let Some(p) = &self.svg {
+            check_picture("--svg", p, &["svg"])?;
+            check_overwrite(p, false, self.force)?;
+        }
+        Ok(())
     }
 
     /// Writes `r` beside the output, then renames it over it: a failed write never leaves
     /// a file that looks complete.
     fn write(&self, r: &SimResult) -> Result<()> {
         let text = if self.csv { to_csv(r) } else { to_json(r) };
-        write_atomic(&self.output, text.as_bytes())
+        write_atomic(&self.output, text.as_bytes())?;
+        for p in self.plot.iter().chain(&self.svg) {
+            draw_atomic(std::slice::from_ref(r), p, None)?;
+        }
+        Ok(())
     }
 }
 
