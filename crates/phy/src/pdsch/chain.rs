@@ -7,12 +7,19 @@
 //!
 //! Receive, per slot, on a grid of N_rx receive ports:
 //! 1. DMRS least squares per CDM group, with the FD-OCC (and TD-OCC for double-symbol DMRS)
-//!    undone by averaging each k' pair (and l' pair) with the port's w_f, w_t.
+//!    undone by averaging each k' pair (and l' pair) with the port's w_f, w_t. With DMRS
+//!    type 1 and every layer alone in its CDM group no FD-OCC needs undoing, and each DMRS
+//!    RE (every second subcarrier) is its own estimate: half the spacing of the pairs,
+//!    which on a channel with a long delay spread (TDL-C 300 ns) removes most of the
+//!    error of averaging and interpolating across 4 subcarriers. (A co-scheduled user on
+//!    the other port of the group would interfere with these estimates; within this
+//!    PDSCH none is.)
 //! 2. Timing refinement: the phase slope over frequency (a timing error of τ samples is a
 //!    slope of −2πτ/N_FFT per subcarrier) is measured per DMRS symbol and removed before
-//!    smoothing, then restored. Smoothing: a moving average over 1 to 27 DMRS pairs, the
-//!    window chosen per slot by leave-one-out cross-validation (wide on a flat channel,
-//!    narrow on a frequency-selective one); estimates between pair centres are linear.
+//!    smoothing, then restored. Smoothing: a moving average over 1 to 27 DMRS pairs (1 to
+//!    53 single REs), the window chosen per slot by leave-one-out cross-validation (wide
+//!    on a flat channel, narrow on a frequency-selective one); estimates between the
+//!    estimate positions are linear.
 //! 3. Noise variance per RE from the residual of the DMRS REs after the fit, corrected for
 //!    the fitted degrees of freedom.
 //! 4. Residual CFO: with two or more DMRS positions the common phase advance between them
@@ -609,44 +616,59 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
     let mut res_sum = 0f64;
     let mut res_n = 0usize;
     let mut dof = 0usize;
+    let (mut diff_sum, mut diff_n) = (0f64, 0usize);
     // The timing slope, pooled over rx ports, layers and positions.
     let mut slope_acc = nrkit_core::C64::default();
-    // First pass: per-pair despread estimates [r][v][pos][pair].
+    // Estimate units: single DMRS REs when no FD-OCC needs undoing (type 1, every layer
+    // alone in its CDM group), else k' pairs.
+    let per_re = d.config_type == 1 && {
+        let mut g: Vec<u8> = params.iter().map(|p| p.cdm_group).collect();
+        g.sort_unstable();
+        g.dedup();
+        g.len() == params.len()
+    };
+    let unit = if per_re { 1 } else { 2 };
+    // Unit spacing in subcarriers: 2 (type 1 REs), 4 (type 1 pairs) or 6 (type 2 pairs).
+    let pair_spacing = match (per_re, d.config_type) {
+        (true, _) => 2.0,
+        (false, 1) => 4.0,
+        _ => 6.0,
+    };
+    // First pass: per-unit despread estimates [r][v][pos][unit].
     let mut pair_est = vec![vec![vec![Vec::new(); pos.len()]; n_layers]; n_rx];
     let mut pair_k = vec![Vec::new(); n_layers];
     for v in 0..n_layers {
         let dv = &dm[v][0];
         pair_k[v] =
-            dv.k.chunks_exact(2)
-                .map(|c| (f64::from(c[0]) + f64::from(c[1])) / 2.0)
+            dv.k.chunks_exact(unit)
+                .map(|c| c.iter().map(|&k| f64::from(k)).sum::<f64>() / unit as f64)
                 .collect::<Vec<f64>>();
     }
     for r in 0..n_rx {
         for v in 0..n_layers {
             for (pi, syms) in pos.iter().enumerate() {
-                let n_pairs = dm[v][0].k.len() / 2;
+                let n_pairs = dm[v][0].k.len() / unit;
                 let mut acc = vec![C32::default(); n_pairs];
                 for (lp, &l) in syms.iter().enumerate() {
                     let di = pi * len + lp;
                     let dref = &dm[v][di];
                     let y = grid.symbol(r, l);
                     for (j, a) in acc.iter_mut().enumerate() {
-                        for kp in 0..2 {
-                            let idx = 2 * j + kp;
+                        for kp in 0..unit {
+                            let idx = unit * j + kp;
                             // value already holds β·w_f·w_t·r: LS with it undoes the OCC.
                             let rv = dref.value[idx];
                             *a += y[dref.k[idx] as usize] * rv.conj() / (beta * beta);
                         }
                     }
                 }
-                let norm = 1.0 / (2 * syms.len()) as f32;
+                let norm = 1.0 / (unit * syms.len()) as f32;
                 for a in &mut acc {
                     *a *= norm;
                 }
-                let spacing = if d.config_type == 1 { 4.0 } else { 6.0 };
                 for (w, kw) in acc.windows(2).zip(pair_k[v].windows(2)) {
                     // Only neighbours at the regular spacing (not across allocation gaps).
-                    if (kw[1] - kw[0] - spacing).abs() < 0.5 {
+                    if (kw[1] - kw[0] - pair_spacing).abs() < 0.5 {
                         let p = w[1] * w[0].conj();
                         slope_acc += nrkit_core::C64::new(f64::from(p.re), f64::from(p.im));
                     }
@@ -655,8 +677,6 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
             }
         }
     }
-    // Pair spacing in subcarriers: 4 (type 1) or 6 (type 2).
-    let pair_spacing = if d.config_type == 1 { 4.0 } else { 6.0 };
     let alpha = slope_acc.arg() / pair_spacing;
     // Second pass: the derotated pair estimates and the smoothing window.
     let derot: Vec<Vec<Vec<Vec<C32>>>> = pair_est
@@ -679,7 +699,43 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
                 .collect()
         })
         .collect();
-    let half = smoothing_half_width(&derot, &pair_k, pair_spacing);
+    let mut delay_noise = None;
+    if per_re {
+        // A per-RE fit that does not smooth has no residual to measure the noise by: it
+        // comes from the delay domain of the estimates (beyond the CP nothing but noise),
+        // else (short or broken allocations) from the two REs of each k' pair.
+        let cp_share = match pdsch.carrier().numerology.cp() {
+            nrkit_core::CyclicPrefix::Normal => 144.0 / 2048.0,
+            nrkit_core::CyclicPrefix::Extended => 512.0 / 2048.0,
+        };
+        let mut engine = nrkit_dsp::FftEngine::detect();
+        let (mut sum, mut n) = (0f64, 0usize);
+        for (r_v, ks) in derot.iter().flat_map(|per_v| per_v.iter().zip(&pair_k)) {
+            for z in r_v {
+                match delay_domain_noise(z, ks, pair_spacing, cp_share, &mut engine) {
+                    Some((s, m)) => {
+                        sum += s;
+                        n += m;
+                    }
+                    None => {
+                        for c in z.chunks_exact(2) {
+                            diff_sum += f64::from((c[0] - c[1]).norm_sqr()) / 2.0;
+                            diff_n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        if n > 0 && diff_n == 0 {
+            delay_noise = Some(sum / n as f64);
+        }
+    }
+    let halves: &[usize] = if per_re {
+        &HALF_WIDTHS_RE
+    } else {
+        &HALF_WIDTHS
+    };
+    let half = smoothing_half_width(&derot, &pair_k, pair_spacing, halves);
     // Third pass: the chosen moving average over pairs, linear interpolation between the
     // pair centres, the timing slope restored.
     for r in 0..n_rx {
@@ -734,14 +790,67 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
             .map(|s| s.iter().sum::<usize>() as f64 / s.len() as f64)
             .collect(),
         k_lo,
-        noise: res_sum / free as f64,
+        noise: if per_re {
+            // z = h + n/(β·√n_syms): σ² = β²·n_syms·σ_z².
+            let sigma_z = delay_noise.unwrap_or(diff_sum / diff_n.max(1) as f64);
+            f64::from(beta * beta) * len as f64 * sigma_z
+        } else {
+            res_sum / free as f64
+        },
         alpha,
     })
 }
 
+/// The noise variance of the unit estimates `z` at subcarriers `ks` (regularly `spacing`
+/// apart, their timing slope removed) from their delay domain: the Hann-windowed,
+/// zero-padded DFT of the estimates holds the channel within ±1.5 CP of zero delay (its
+/// sidelobes fall 18 dB per octave) and only noise elsewhere, where E|X_j|² = σ_z²·Σw².
+/// Returns (Σ over those bins of |X_j|²/Σw², their count), or `None` when the estimates
+/// are fewer than 48, not regularly spaced, or the CP region leaves no bins free.
+fn delay_domain_noise(
+    z: &[C32],
+    ks: &[f64],
+    spacing: f64,
+    cp_share: f64,
+    engine: &mut nrkit_dsp::FftEngine,
+) -> Option<(f64, usize)> {
+    let n = z.len();
+    if n < 48 || ks.windows(2).any(|w| (w[1] - w[0] - spacing).abs() > 0.5) {
+        return None;
+    }
+    let big = n.next_power_of_two();
+    let fft = engine.plan(big, nrkit_dsp::Direction::Forward).ok()?;
+    let mut buf = vec![C32::default(); big];
+    let mut w2 = 0f64;
+    for (i, (b, &v)) in buf.iter_mut().zip(z).enumerate() {
+        let w = (std::f64::consts::PI * (i as f64 + 0.5) / n as f64)
+            .sin()
+            .powi(2);
+        w2 += w * w;
+        *b = v * w as f32;
+    }
+    let mut scratch = fft.make_scratch();
+    fft.process(&mut buf, &mut scratch).ok()?;
+    // Bin j is a delay of j/(big·Δf) (negative above big/2); the CP is cp_share/Δf_sc, so
+    // the channel spans 1.5·cp_share·spacing·big bins either side, plus the main lobe.
+    let reach = (1.5 * cp_share * spacing * big as f64).ceil() as usize + 2 * big / n + 1;
+    if 2 * reach + 8 > big {
+        return None;
+    }
+    let noise: f64 = buf[reach..big - reach]
+        .iter()
+        .map(|x| f64::from(x.norm_sqr()))
+        .sum();
+    Some((noise / w2, big - 2 * reach))
+}
+
 /// Smoothing half-widths considered, in DMRS pairs (a pair is 4 subcarriers of DMRS
-/// type 1, 6 of type 2): windows of 1 pair up to 27 pairs (9 PRBs of type 1).
-const HALF_WIDTHS: [usize; 6] = [0, 1, 2, 4, 7, 13];
+/// type 1, 6 of type 2): windows of 1, 5, 9, 15 or 27 pairs (up to 9 PRBs of type 1).
+/// (Half-width 1 is not a candidate: its leave-one-out predictor is that of 0.)
+const HALF_WIDTHS: [usize; 5] = [0, 2, 4, 7, 13];
+
+/// The same in single DMRS REs (2 subcarriers apart): windows of 1 to 53 REs.
+const HALF_WIDTHS_RE: [usize; 6] = [0, 2, 4, 8, 14, 26];
 
 /// The moving average of the pair estimates `vals` (at subcarriers `centres`, regularly
 /// `spacing` apart) over the pairs within `half` pairs (fewer at the edges and at
@@ -784,9 +893,14 @@ fn window(centres: &[f64], b: usize, half: usize, reach: f64) -> (usize, usize) 
 /// frequency-selective one (delay spread beyond the window's coherence bandwidth) the
 /// bias decides for a narrow one or none. Only pairs with both neighbours at the regular
 /// spacing count, the same for every candidate.
-fn smoothing_half_width(derot: &[Vec<Vec<Vec<C32>>>], centres: &[Vec<f64>], spacing: f64) -> usize {
+fn smoothing_half_width(
+    derot: &[Vec<Vec<Vec<C32>>>],
+    centres: &[Vec<f64>],
+    spacing: f64,
+    halves: &[usize],
+) -> usize {
     let mut best = (0usize, f64::INFINITY);
-    for half in HALF_WIDTHS {
+    for &half in halves {
         let reach = half.max(1) as f64 * spacing + 0.5;
         let mut err = 0f64;
         for per_v in derot {
