@@ -394,6 +394,10 @@ fn every_bad_input_row_exits_cleanly() {
         (vec!["simulate", "pdsch", "--config", ex, "--tdl", "C", "--delay-spread-ns", "-3", "--snr-db", "0", "--json", "-o", &o1], 2, "delay spread"),
         (vec!["simulate", "pdsch", "--config", ex, "--tdl", "C", "--delay-spread-ns", "300", "--doppler-hz", "1e9", "--snr-db", "0", "--json", "-o", &o1], 2, "Doppler"),
         (vec!["simulate", "pdsch", "--config", ex, "--tdl", "C", "--snr-db", "0", "--json", "-o", &o1], 2, "--delay-spread-ns"),
+        (vec!["simulate", "polar", "--payload", "5", "--snr-db", "0", "--json", "-o", &o1], 2, "payload"),
+        (vec!["simulate", "polar", "--e", "63", "--snr-db", "0", "--json", "-o", &o1], 2, "--e"),
+        (vec!["simulate", "polar", "--list", "64", "--snr-db", "0", "--json", "-o", &o1], 2, "list"),
+        (vec!["simulate", "pbch", "--list", "0", "--snr-db", "0", "--json", "-o", &o1], 2, "list"),
         (vec!["simulate", "merge", &exists, "--json", "-o", &o1], 2, "simulation result"),
         (vec!["simulate", "merge", ex, "--json", "-o", &o1], 2, "simulation result"),
         // impair.

@@ -9,7 +9,7 @@ use clap::{Args as ClapArgs, Subcommand};
 use nrkit::channel::tdl::TdlModel;
 use nrkit::phy::modulation::Modulation;
 use nrkit::phy::pdsch::McsTable;
-use nrkit::sim::links::{LdpcLink, PdschLink};
+use nrkit::sim::links::{LdpcLink, PbchLink, PdschLink, PolarLink};
 use nrkit::sim::output::{from_csv, from_json, to_csv, to_json};
 use nrkit::sim::runner::parse_snr_range;
 use nrkit::sim::{Link, Plan, Point, Shard, SimResult};
@@ -23,8 +23,15 @@ use super::common::{runtime, Ctx};
 pub enum Command {
     /// One LDPC code block over AWGN (any base graph, lifting size, rate, modulation).
     Ldpc(LdpcArgs),
-    /// The PDSCH of one slot over AWGN per RE, configured by TOML, with optional HARQ.
+    /// The PDSCH of one slot over AWGN per RE (or TDL fading), configured by TOML, with
+    /// optional HARQ.
     Pdsch(PdschArgs),
+    /// The downlink CA-polar code of a DCI (A payload bits + CRC24C in E bits) over AWGN,
+    /// QPSK, CA-SCL with a list size.
+    Polar(PolarArgs),
+    /// The BCH of the SS/PBCH block (MIB payload, K = 56, E = 864) over AWGN, QPSK, CA-SCL
+    /// with a list size.
+    Pbch(PbchArgs),
     /// Join the --json outputs of shards 0/n … (n−1)/n into the unsharded result.
     Merge(MergeArgs),
     /// Draw results (--json or --csv outputs) as BLER curves, one line per file, into a
@@ -158,6 +165,32 @@ pub struct PdschArgs {
     pub run: RunArgs,
 }
 
+/// `simulate polar`.
+#[derive(ClapArgs)]
+pub struct PolarArgs {
+    /// Payload bits A (12…140, the DCI sizes; 24 CRC bits are added).
+    #[arg(long, default_value_t = 40)]
+    pub payload: usize,
+    /// Rate-matched bits E (even; 108 · aggregation level for a PDCCH, e.g. 216 at AL 2).
+    #[arg(long, default_value_t = 216)]
+    pub e: usize,
+    /// CA-SCL list size (1…32).
+    #[arg(long, default_value_t = 8)]
+    pub list: usize,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// `simulate pbch`.
+#[derive(ClapArgs)]
+pub struct PbchArgs {
+    /// CA-SCL list size (1…32).
+    #[arg(long, default_value_t = 8)]
+    pub list: usize,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
 /// `simulate merge`.
 #[derive(ClapArgs)]
 pub struct MergeArgs {
@@ -207,6 +240,14 @@ pub fn run(c: Command, _ctx: &Ctx) -> Result<()> {
                 }
                 _ => link,
             };
+            simulate(&link, &a.run)
+        }
+        Command::Polar(a) => {
+            let link = PolarLink::new(a.payload, a.e, a.list).context("--payload/--e/--list")?;
+            simulate(&link, &a.run)
+        }
+        Command::Pbch(a) => {
+            let link = PbchLink::new(a.list).context("--list")?;
             simulate(&link, &a.run)
         }
         Command::Merge(a) => {

@@ -2,6 +2,8 @@
 
 pub mod ldpc;
 pub mod pdsch;
+pub mod polar;
 
 pub use ldpc::LdpcLink;
 pub use pdsch::PdschLink;
+pub use polar::{PbchLink, PolarLink};
