@@ -56,7 +56,7 @@ impl PolarLink {
         if !(12..=140).contains(&a) {
             return Err(Error::invalid("polar payload bits A", "12..=140", a));
         }
-        if e % 2 != 0 || e <= a + 24 || e > 8192 {
+        if !e.is_multiple_of(2) || e <= a + 24 || e > 8192 {
             return Err(Error::invalid(
                 "polar rate-matched bits E",
                 format!("an even number > A + 24 = {} and <= 8192", a + 24),
