@@ -104,6 +104,13 @@ pub enum SdrError {
     /// Writing the recording failed.
     #[error(transparent)]
     Iq(#[from] IqError),
+    /// This build has no SDR backend.
+    #[error(
+        "this nrkit was built without SDR support: rebuild with the `sdr` feature (on by \
+         default: `cargo build --release`; or `--features sdr`), which needs libSoapySDR \
+         (Debian: apt-get install libsoapysdr-dev)"
+    )]
+    NoBackend,
 }
 
 impl SdrError {
@@ -117,6 +124,7 @@ impl SdrError {
                 | SdrError::NotFound { .. }
                 | SdrError::Config { .. }
                 | SdrError::Unsupported { .. }
+                | SdrError::NoBackend
         )
     }
 

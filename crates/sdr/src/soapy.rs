@@ -8,29 +8,13 @@ use nrkit_core::C32;
 use num_complex::Complex;
 use soapysdr::{ErrorCode, StreamSample};
 
+use crate::device::{Applied, ChannelConfig, DeviceInfo, Direction, Gain, ModuleInfo};
 use crate::{RxRead, RxSource, SdrError, TxEvent, TxSink};
 
-/// Stream direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Receive.
-    Rx,
-    /// Transmit.
-    Tx,
-}
-
-impl Direction {
-    fn soapy(self) -> soapysdr::Direction {
-        match self {
-            Direction::Rx => soapysdr::Direction::Rx,
-            Direction::Tx => soapysdr::Direction::Tx,
-        }
-    }
-    fn name(self) -> &'static str {
-        match self {
-            Direction::Rx => "rx",
-            Direction::Tx => "tx",
-        }
+fn soapy_dir(d: Direction) -> soapysdr::Direction {
+    match d {
+        Direction::Rx => soapysdr::Direction::Rx,
+        Direction::Tx => soapysdr::Direction::Tx,
     }
 }
 
@@ -66,25 +50,6 @@ fn config_err(what: impl Into<String>) -> impl FnOnce(soapysdr::Error) -> SdrErr
     }
 }
 
-/// A device found by [`enumerate`]: its args (driver, label, serial, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceInfo {
-    /// Every key the driver returned.
-    pub args: BTreeMap<String, String>,
-}
-
-impl DeviceInfo {
-    /// The args as one `key=value,…` string that opens this device.
-    pub fn args_string(&self) -> String {
-        self.args
-            .iter()
-            .filter(|(k, _)| k.as_str() != "label")
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-}
-
 /// Lists the devices matching `args` (`""` = all) over every loaded SoapySDR module.
 pub fn enumerate(args: &str) -> Result<Vec<DeviceInfo>, SdrError> {
     let list = soapysdr::enumerate(args).map_err(|e| map_err(e, None))?;
@@ -97,15 +62,6 @@ pub fn enumerate(args: &str) -> Result<Vec<DeviceInfo>, SdrError> {
                 .collect(),
         })
         .collect())
-}
-
-/// A module loaded by [`load_module`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModuleInfo {
-    /// The drivers it registered.
-    pub registered: Vec<String>,
-    /// Its version string (may be empty).
-    pub version: String,
 }
 
 /// Loads a SoapySDR module file and checks SoapySDR's loader result for it (every factory
@@ -168,63 +124,6 @@ pub fn load_module(path: &Path) -> Result<ModuleInfo, SdrError> {
         registered: results.into_iter().map(|(k, _)| k).collect(),
         version,
     })
-}
-
-/// Gain setting.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Gain {
-    /// Overall gain in dB (AGC off).
-    Db(f64),
-    /// The device's automatic gain control.
-    Agc,
-}
-
-/// The settings of one channel.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChannelConfig {
-    /// Channel index.
-    pub channel: usize,
-    /// Sample rate (Hz).
-    pub sample_rate: f64,
-    /// Centre frequency (Hz).
-    pub frequency: f64,
-    /// Gain.
-    pub gain: Gain,
-    /// Analog filter bandwidth (Hz); `None` leaves the driver's choice.
-    pub bandwidth: Option<f64>,
-    /// Antenna port; `None` leaves the default.
-    pub antenna: Option<String>,
-}
-
-impl ChannelConfig {
-    /// Channel 0 at `sample_rate`, `frequency` and `gain`.
-    pub fn new(sample_rate: f64, frequency: f64, gain: Gain) -> Self {
-        ChannelConfig {
-            channel: 0,
-            sample_rate,
-            frequency,
-            gain,
-            bandwidth: None,
-            antenna: None,
-        }
-    }
-}
-
-/// The values the device reports after [`Device::configure`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct Applied {
-    /// Sample rate (Hz).
-    pub sample_rate: f64,
-    /// Centre frequency (Hz).
-    pub frequency: f64,
-    /// Gain (dB), when readable.
-    pub gain_db: Option<f64>,
-    /// Whether AGC is on.
-    pub agc: bool,
-    /// Filter bandwidth (Hz), when readable.
-    pub bandwidth: Option<f64>,
-    /// Antenna, when readable.
-    pub antenna: Option<String>,
 }
 
 /// `Unsupported` unless `item` is in the device's `list` of `what`.
@@ -311,7 +210,7 @@ impl Device {
 
     /// Channels in a direction.
     pub fn channels(&self, dir: Direction) -> usize {
-        self.dev.num_channels(dir.soapy()).unwrap_or(0)
+        self.dev.num_channels(soapy_dir(dir)).unwrap_or(0)
     }
 
     /// Whether the device keeps a hardware clock (timestamps, timed bursts).
@@ -346,7 +245,7 @@ impl Device {
 
     /// Applies `cfg` to a channel and reads the values back.
     pub fn configure(&self, dir: Direction, cfg: &ChannelConfig) -> Result<Applied, SdrError> {
-        let d = dir.soapy();
+        let d = soapy_dir(dir);
         let n = self.channels(dir);
         let ch = cfg.channel;
         if ch >= n {
@@ -448,7 +347,10 @@ impl Device {
     }
 
     fn check_format(&self, dir: Direction, ch: usize, fmt: &str) -> Result<(), SdrError> {
-        let list = self.dev.stream_formats(dir.soapy(), ch).unwrap_or_default();
+        let list = self
+            .dev
+            .stream_formats(soapy_dir(dir), ch)
+            .unwrap_or_default();
         if !list.is_empty() && !list.iter().any(|f| f.to_string() == fmt) {
             return Err(SdrError::Unsupported {
                 text: format!(
