@@ -275,3 +275,69 @@ fn curves_are_drawn_as_png_and_svg() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--svg"));
     assert!(!c_csv.exists(), "nothing written after a bad --svg");
 }
+
+/// The Slurm example (examples/cluster/slurm): four array tasks of `bler.sbatch` as
+/// separate processes, then `merge.sbatch`, give the unsharded run's result byte for byte
+/// (and its picture).
+#[test]
+fn slurm_array_scripts_shard_and_merge() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("results");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let script = |name: &str| format!("{root}/examples/cluster/slurm/{name}");
+    let link_args = LDPC[1..].join(" ");
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            Command::new("bash")
+                .arg(script("bler.sbatch"))
+                .current_dir(root)
+                .env("NRKIT", env!("CARGO_BIN_EXE_nrkit"))
+                .env("OUT", &out)
+                .env("SLURM_ARRAY_TASK_ID", i.to_string())
+                .env("SLURM_ARRAY_TASK_COUNT", "4")
+                .env("SLURM_CPUS_PER_TASK", "1")
+                .env("LINK_ARGS", &link_args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for t in tasks {
+        let o = t.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = Command::new("bash")
+        .arg(script("merge.sbatch"))
+        .current_dir(root)
+        .env("NRKIT", env!("CARGO_BIN_EXE_nrkit"))
+        .env("OUT", &out)
+        .env("SHARDS", "4")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let whole = d.path().join("whole.json");
+    let mut a = LDPC.to_vec();
+    a.extend(["--json", "-o", path(&whole)]);
+    run_ok(&a);
+    assert_eq!(
+        std::fs::read(out.join("merged.json")).unwrap(),
+        std::fs::read(&whole).unwrap(),
+        "4 Slurm shards merged vs one run"
+    );
+    assert_eq!(
+        png_size(&std::fs::read(out.join("bler.png")).unwrap()),
+        (1000, 650)
+    );
+    // A missing shard is reported, not merged around.
+    std::fs::remove_file(out.join("shard-2.json")).unwrap();
+    let o = Command::new("bash")
+        .arg(script("merge.sbatch"))
+        .env("NRKIT", env!("CARGO_BIN_EXE_nrkit"))
+        .env("OUT", &out)
+        .env("SHARDS", "4")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shard-2.json is missing"));
+}
