@@ -237,6 +237,7 @@ where
         .snr_definition
         .split(':')
         .next()
+        .and_then(|t| t.split(" (").next())
         .unwrap_or("SNR")
         .trim()
         .to_string();

@@ -48,10 +48,11 @@ impl LdpcLink {
         // The lowest rate rv 0 reaches without repetition is K/N; the highest a decoder can
         // use has to leave parity beyond the 2Z punctured columns.
         let r_min = k as f64 / n as f64;
-        if !(rate.is_finite() && rate >= r_min - 1e-9 && rate < 1.0) {
+        // Rates written with four decimals (0.3333 for BG1's 1/3) count as K/N.
+        if !(rate.is_finite() && rate >= r_min - 1e-4 && rate < 1.0) {
             return Err(Error::invalid(
                 "code rate",
-                format!("{r_min:.4} <= R < 1 for BG{} (K/N .. 1)", bg.number()),
+                format!("{r_min:.6} <= R < 1 for BG{} (K/N .. 1)", bg.number()),
                 rate,
             ));
         }
