@@ -32,8 +32,9 @@ need_rust() {
 
 # Debian packages the build needs: SoapySDR (nrkit-sdr links it; the loopback test module
 # is C++ built against it). --no-install-recommends keeps hardware modules out: they probe
-# the network on every enumerate. fonts-dejavu-core: the text of `nrkit sensitivity`'s chart.
-DEB_PACKAGES=(ca-certificates libsoapysdr-dev soapysdr-tools pkg-config g++ fonts-dejavu-core)
+# the network on every enumerate. (The charts' font is built into nrkit: fonts-dejavu-core
+# is only the source scripts/make_plot_font.py subsets, not needed to build or run.)
+DEB_PACKAGES=(ca-certificates libsoapysdr-dev soapysdr-tools pkg-config g++)
 
 # target_dir: cargo's target directory ($CARGO_TARGET_DIR, a config file, or ./target).
 target_dir() {

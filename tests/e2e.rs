@@ -525,7 +525,7 @@ fn sensitivity_report_writes_csv_png_and_json() {
         path(d.path()),
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("fonts-dejavu-core"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("built-in DejaVu Sans"));
 }
 
 /// A recording too narrow for a 30 kHz SSB (3.84 Msps) is searched at 15 kHz without

@@ -8,6 +8,7 @@
 //!   PDSCH slot over AWGN per RE with optional HARQ.
 //! * [`output`]: the JSON and CSV forms of a result.
 //! * [`plot`]: BLER curves as PNG or SVG (plotters, the font embedded).
+//! * [`sensitivity`]: the cell search's MIB success rate against SNR (`nrkit sensitivity`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -15,6 +16,7 @@ pub mod links;
 pub mod output;
 pub mod plot;
 pub mod runner;
+pub mod sensitivity;
 pub mod stats;
 
 pub use runner::{merge, run, Link, Plan, Point, Shard, SimResult, Trial};

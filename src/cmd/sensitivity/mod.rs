@@ -6,9 +6,25 @@ use anyhow::{bail, Context, Result};
 use clap::Args as ClapArgs;
 
 use super::common::output::check_overwrite;
-use super::common::Ctx;
+use super::common::{runtime, Ctx};
 
-mod report;
+/// Reads the TrueType font at `path` for the chart (leaked: one font per process).
+fn load_font(path: &std::path::Path) -> Result<&'static [u8]> {
+    let bytes = std::fs::read(path).with_context(|| {
+        format!(
+            "reading the font {} (leave out --font for the built-in DejaVu Sans)",
+            path.display()
+        )
+    })?;
+    if bytes.len() < 12
+        || !(bytes.starts_with(&[0, 1, 0, 0])
+            || bytes.starts_with(b"OTTO")
+            || bytes.starts_with(b"true"))
+    {
+        bail!("--font {}: not a TrueType/OpenType font", path.display());
+    }
+    Ok(Box::leak(bytes.into_boxed_slice()))
+}
 
 /// Options of `nrkit sensitivity`.
 #[derive(ClapArgs)]
@@ -37,12 +53,9 @@ pub struct Args {
     /// Directory for sensitivity.csv and sensitivity.png.
     #[arg(long, default_value = "docs")]
     pub out_dir: PathBuf,
-    /// TrueType font for the chart's text.
-    #[arg(
-        long,
-        default_value = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    )]
-    pub font: PathBuf,
+    /// TrueType font for the chart's text (default: the DejaVu Sans built into nrkit).
+    #[arg(long)]
+    pub font: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -53,7 +66,7 @@ pub struct Args {
 
 /// Runs `nrkit sensitivity`.
 pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
-    use report::{plot_png, write_csv, SensitivityOptions};
+    use nrkit::sim::sensitivity::{self as report, plot_png, to_csv, SensitivityOptions};
     let isa = ctx.isa;
     if !(a.snr_step.is_finite() && a.snr_step > 0.0) {
         bail!("--snr-step {}: must be > 0 dB", a.snr_step);
@@ -80,7 +93,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         );
     }
     // The font first: a bad one should not wait for minutes of trials to be reported.
-    let font = report::load_font(&a.font)?;
+    let font = a.font.as_deref().map(load_font).transpose()?;
     std::fs::create_dir_all(&a.out_dir)
         .with_context(|| format!("creating {}", a.out_dir.display()))?;
     for f in ["sensitivity.csv", "sensitivity.png"] {
@@ -102,8 +115,11 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     })?;
     let csv = a.out_dir.join("sensitivity.csv");
     let png = a.out_dir.join("sensitivity.png");
-    write_csv(&rep, &csv)?;
-    plot_png(&rep, &png, font)?;
+    std::fs::write(&csv, to_csv(&rep)).with_context(|| format!("writing {}", csv.display()))?;
+    plot_png(&rep, &png, font).map_err(|e| match e {
+        nrkit::sim::plot::PlotError::Input(e) => anyhow::Error::new(e),
+        nrkit::sim::plot::PlotError::Draw(m) => runtime(m),
+    })?;
     if a.json {
         outln!("{}", serde_json::to_string(&rep)?);
     } else {

@@ -14,20 +14,24 @@
 //! Noise-only recordings (20 ms of white noise) are searched with the same configuration;
 //! any reported cell is a false alarm.
 //!
-//! The results go to a CSV table and a PNG chart ([`write_csv`], [`plot_png`]).
+//! The results go to a CSV table and a PNG chart ([`to_csv`], [`plot_png`]); `nrkit
+//! sensitivity` writes them.
 
-use std::io::Write as _;
+use std::fmt::Write as _;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
-use nrkit::channel::awgn::noise;
-use nrkit::channel::{add_awgn, Snr};
-use nrkit::core::{rng, Pci, C32};
-use nrkit::dsp::{FftEngine, Isa, Nco};
-use nrkit::phy::ssb::{Mib, SsbCase, SsbGenerator, SsbTxConfig};
-use nrkit::phy::sync::{search_samples, SearchConfig, SsbDetection};
+use nrkit_channel::awgn::noise;
+use nrkit_channel::{add_awgn, Snr};
+use nrkit_core::{rng, Error, Pci, C32};
+use nrkit_dsp::{FftEngine, Isa, Nco};
+use nrkit_phy::ssb::{Mib, SsbCase, SsbGenerator, SsbTxConfig};
+use nrkit_phy::sync::{search_samples, SearchConfig, SsbDetection};
 use rand::Rng;
 use rayon::prelude::*;
+
+use crate::plot::PlotError;
+
+type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// SSB subcarrier spacing of Case C, Hz.
 const SCS_HZ: f64 = 30e3;
@@ -84,17 +88,22 @@ pub struct SensitivityReport {
 /// Validates `o`.
 fn check(o: &SensitivityOptions) -> Result<()> {
     if o.snrs_db.is_empty() || o.snrs_db.iter().any(|s| !s.is_finite()) {
-        bail!("SNR points: need at least one finite value in dB");
+        return Err(Error::invalid(
+            "SNR points",
+            "at least one finite value in dB",
+            format!("{:?}", o.snrs_db),
+        ));
     }
     o.isa.require()?;
     if o.trials == 0 {
-        bail!("trials per SNR point must be at least 1");
+        return Err(Error::invalid("trials per SNR point", ">= 1", 0));
     }
     if !(o.sample_rate.is_finite() && (7.68e6..=245.76e6).contains(&o.sample_rate)) {
-        bail!(
-            "sample rate {} Hz: must be 7.68e6 (the 240 subcarriers of a 30 kHz SSB) ..= 245.76e6",
-            o.sample_rate
-        );
+        return Err(Error::invalid(
+            "sample rate",
+            "7.68e6 (the 240 subcarriers of a 30 kHz SSB) ..= 245.76e6 Hz",
+            o.sample_rate,
+        ));
     }
     Ok(())
 }
@@ -110,7 +119,7 @@ struct Trial {
 fn search(fs: f64, x: &[C32], combine: bool, engine: &mut FftEngine) -> Result<Vec<SsbDetection>> {
     let mut cfg = SearchConfig::new(fs, 0.0, 30);
     cfg.soft_combining = combine;
-    Ok(search_samples(cfg, x, engine)?)
+    search_samples(cfg, x, engine)
 }
 
 fn trial(
@@ -186,8 +195,7 @@ pub fn run(o: &SensitivityOptions, progress: &(dyn Fn(&str) + Sync)) -> Result<S
         let trials = (0..o.trials)
             .into_par_iter()
             .map_init(|| engine(o.isa), |e, t| trial(o, snr, i, t, e))
-            .collect::<Result<Vec<_>>>()
-            .with_context(|| format!("trial at {snr} dB"))?;
+            .collect::<Result<Vec<_>>>()?;
         let n = trials.len() as f64;
         let p = SensitivityPoint {
             snr_db: snr,
@@ -226,18 +234,16 @@ pub fn run(o: &SensitivityOptions, progress: &(dyn Fn(&str) + Sync)) -> Result<S
     })
 }
 
-/// Writes the report as CSV: a header, one row per SNR point, and the noise-only result as
-/// a `#` comment line at the end.
-pub fn write_csv(rep: &SensitivityReport, path: &Path) -> Result<()> {
-    let mut f = std::io::BufWriter::new(
-        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-    );
-    writeln!(
+/// The CSV form: a header, one row per SNR point, and the noise-only result as a `#`
+/// comment line at the end.
+pub fn to_csv(rep: &SensitivityReport) -> String {
+    let mut f = String::new();
+    let _ = writeln!(
         f,
         "snr_db,trials,mib_success,mib_success_single,ssbs_per_recording,false_cells"
-    )?;
+    );
     for p in &rep.points {
-        writeln!(
+        let _ = writeln!(
             f,
             "{},{},{:.4},{:.4},{:.3},{}",
             p.snr_db,
@@ -246,42 +252,30 @@ pub fn write_csv(rep: &SensitivityReport, path: &Path) -> Result<()> {
             p.mib_success_single,
             p.ssbs_per_recording,
             p.false_cells
-        )?;
+        );
     }
-    writeln!(
+    let _ = writeln!(
         f,
         "# noise only: {} of {} recordings reported a cell; sample rate {} Hz; seed {}",
         rep.noise_false_cells, rep.noise_recordings, rep.sample_rate, rep.seed
-    )?;
-    f.flush()?;
-    Ok(())
-}
-
-/// Reads the TrueType font at `path` for [`plot_png`] and checks that it loads.
-pub fn load_font(path: &Path) -> Result<&'static [u8]> {
-    let bytes = std::fs::read(path).with_context(|| {
-        format!(
-            "reading the font {} (Debian: apt-get install fonts-dejavu-core, or pass --font PATH)",
-            path.display()
-        )
-    })?;
-    // register_font wants 'static bytes; a report loads one font per process.
-    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-    register(bytes).with_context(|| format!("{}", path.display()))?;
-    Ok(bytes)
-}
-
-fn register(font: &'static [u8]) -> Result<()> {
-    use plotters::style::FontStyle;
-    plotters::style::register_font("sans-serif", FontStyle::Normal, font)
-        .map_err(|_| anyhow::anyhow!("not a TrueType font"))
+    );
+    f
 }
 
 /// Draws the two success curves (with and without soft combining) and the targets
-/// into a PNG (1000 × 600) with `font` (from [`load_font`]) for the text.
-pub fn plot_png(rep: &SensitivityReport, path: &Path, font: &'static [u8]) -> Result<()> {
+/// into a PNG (1000 × 600); the text in `font` (TrueType bytes) or, without one, the
+/// embedded DejaVu Sans of [`crate::plot`].
+pub fn plot_png(
+    rep: &SensitivityReport,
+    path: &Path,
+    font: Option<&'static [u8]>,
+) -> Result<(), PlotError> {
     use plotters::prelude::*;
-    register(font)?;
+    match font {
+        Some(f) => plotters::style::register_font("sans-serif", FontStyle::Normal, f)
+            .map_err(|_| Error::invalid("font", "a TrueType font", "unreadable bytes"))?,
+        None => crate::plot::register_font()?,
+    }
     let lo = rep
         .points
         .iter()
@@ -363,5 +357,5 @@ pub fn plot_png(rep: &SensitivityReport, path: &Path, font: &'static [u8]) -> Re
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| anyhow::anyhow!("drawing {}: {e}", path.display()))
+    draw().map_err(|e| PlotError::Draw(format!("drawing {}: {e}", path.display())))
 }
