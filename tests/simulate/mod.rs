@@ -31,6 +31,14 @@ const LDPC: &[&str] = &[
     "5",
 ];
 
+/// Waits for every child and checks that each succeeded.
+fn wait_all(children: Vec<std::process::Child>) {
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
 fn run_ok(args: &[&str]) {
     let o = nrkit(args);
     assert!(
@@ -80,10 +88,7 @@ fn threads_and_shards_do_not_change_the_result() {
                 .unwrap()
         })
         .collect();
-    for c in children {
-        let o = c.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
+    wait_all(children);
     let merged = file("merged.json");
     let mut m = vec!["simulate", "merge"];
     // Any order.
@@ -303,18 +308,18 @@ fn slurm_array_scripts_shard_and_merge() {
                 .unwrap()
         })
         .collect();
-    for t in tasks {
-        let o = t.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
-    let o = Command::new("bash")
-        .arg(script("merge.sbatch"))
-        .current_dir(root)
-        .env("NRKIT", env!("CARGO_BIN_EXE_nrkit"))
-        .env("OUT", &out)
-        .env("SHARDS", "4")
-        .output()
-        .unwrap();
+    wait_all(tasks);
+    let merge = || {
+        Command::new("bash")
+            .arg(script("merge.sbatch"))
+            .current_dir(root)
+            .env("NRKIT", env!("CARGO_BIN_EXE_nrkit"))
+            .env("OUT", &out)
+            .env("SHARDS", "4")
+            .output()
+            .unwrap()
+    };
+    let o = merge();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let whole = d.path().join("whole.json");
     let mut a = LDPC.to_vec();
@@ -331,13 +336,7 @@ fn slurm_array_scripts_shard_and_merge() {
     );
     // A missing shard is reported, not merged around.
     std::fs::remove_file(out.join("shard-2.json")).unwrap();
-    let o = Command::new("bash")
-        .arg(script("merge.sbatch"))
-        .env("NRKIT", env!("CARGO_BIN_EXE_nrkit"))
-        .env("OUT", &out)
-        .env("SHARDS", "4")
-        .output()
-        .unwrap();
+    let o = merge();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("shard-2.json is missing"));
 }
