@@ -265,7 +265,7 @@ impl SampleRateOffset {
     }
 }
 
-/// Phase noise of a free-running oscillator: a Wiener process, φ[n] = φ[n−1] + w[n] with
+/// Phase noise of a free-running oscillator: a Wiener process, φ(n) = φ(n−1) + w(n) with
 /// w ~ N(0, 2π·Δν/f_s) for a 3-dB linewidth Δν. Its spectrum is a Lorentzian whose
 /// single-sideband phase-noise density is L(f) ≈ Δν/(π f²) for f ≫ Δν (−20 dB/decade).
 #[derive(Debug, Clone)]

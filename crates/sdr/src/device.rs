@@ -22,7 +22,7 @@ impl Direction {
     }
 }
 
-/// A device found by [`enumerate`]: its args (driver, label, serial, …).
+/// A device found by [`crate::enumerate`]: its args (driver, label, serial, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceInfo {
     /// Every key the driver returned.
@@ -41,7 +41,7 @@ impl DeviceInfo {
     }
 }
 
-/// A module loaded by [`load_module`].
+/// A module loaded by [`crate::load_module`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleInfo {
     /// The drivers it registered.
@@ -90,7 +90,7 @@ impl ChannelConfig {
     }
 }
 
-/// The values the device reports after [`Device::configure`].
+/// The values the device reports after [`crate::Device::configure`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
     /// Sample rate (Hz).
