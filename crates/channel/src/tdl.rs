@@ -18,7 +18,11 @@
 //!   recomputed every `B` samples (B ≤ f_s/(100·f_D), at most 1024) and linearly
 //!   interpolated between (a phase step of at most 2π/100 per block, an error near −66 dB).
 //!
-//! Antenna correlation (2×2, 4×4) is not modelled: one transmit and one receive antenna.
+//! * **Receive antennas** ([`TdlChannel::correlated`]): one realization per antenna, mixed
+//!   per tap by the Cholesky factor of the receive correlation R_ij = β^(((i−j)/(N−1))²)
+//!   (the uniform-array model of TS 38.101-4 §B.2.3.1; β = 0 low, 0.3874 medium-A, 0.9
+//!   medium and high). Transmit correlation (2×2, 4×4 MIMO) is not modelled: one transmit
+//!   antenna.
 
 use std::f64::consts::{PI, TAU};
 use std::fmt;
@@ -347,24 +351,68 @@ impl TdlConfig {
     }
 }
 
-/// One tap's gain process: √P/√M · Σ_m e^(j(ω_m t + φ_m)).
+/// One tap's gain process: Σ_m a_m·e^(j(ω_m t + φ_m)) (a_m = √(P/M) for one antenna; a
+/// mixture of several antennas' sinusoids for correlated ones).
 #[derive(Debug, Clone)]
 struct Tap {
     omega: Vec<f64>,
     phase: Vec<f64>,
-    amp: f64,
+    amp: Vec<f64>,
 }
 
 impl Tap {
     fn gain(&self, t: f64) -> C64 {
-        let s: C64 = self
-            .omega
+        self.omega
             .iter()
             .zip(&self.phase)
-            .map(|(&w, &p)| C64::from_polar(1.0, w * t + p))
-            .sum();
-        s * self.amp
+            .zip(&self.amp)
+            .map(|((&w, &p), &a)| C64::from_polar(a, w * t + p))
+            .sum()
     }
+}
+
+/// A real square matrix, row by row.
+pub type Matrix = Vec<Vec<f64>>;
+
+/// The receive correlation of `n` antennas, R_ij = β^(((i−j)/(n−1))²) (TS 38.101-4
+/// §B.2.3.1), and its lower Cholesky factor.
+pub fn rx_correlation(n: usize, beta: f64) -> Result<(Matrix, Matrix), Error> {
+    if !(1..=8).contains(&n) {
+        return Err(Error::invalid("receive antennas", "1..=8", n));
+    }
+    if !(beta.is_finite() && (0.0..0.99).contains(&beta)) {
+        return Err(Error::invalid(
+            "receive correlation β",
+            "0 <= β < 0.99",
+            beta,
+        ));
+    }
+    let r: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    if n == 1 || i == j {
+                        1.0
+                    } else {
+                        let d = (i as f64 - j as f64) / (n - 1) as f64;
+                        beta.powf(d * d)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let mut l = vec![vec![0f64; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                l[i][i] = (r[i][i] - s).max(0.0).sqrt();
+            } else {
+                l[i][j] = (r[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    Ok((r, l))
 }
 
 /// A TDL fading channel with one realization of its tap processes, applied to a sample
@@ -406,7 +454,7 @@ impl TdlChannel {
                 taps.push(Tap {
                     omega: vec![wd * cfg.los_angle_rad.cos()],
                     phase: vec![TAU * r.random::<f64>()],
-                    amp: p.sqrt(),
+                    amp: vec![p.sqrt()],
                 });
                 continue;
             }
@@ -419,7 +467,7 @@ impl TdlChannel {
             taps.push(Tap {
                 omega,
                 phase,
-                amp: (p / m as f64).sqrt(),
+                amp: vec![(p / m as f64).sqrt(); m],
             });
         }
         let delays: Vec<f64> = cfg.delays_s().iter().map(|d| d * fs).collect();
@@ -459,6 +507,41 @@ impl TdlChannel {
         };
         ch.reset(0.0);
         Ok(ch)
+    }
+
+    /// The channels of `n_rx` receive antennas with correlation β (see [`rx_correlation`]):
+    /// `n_rx` independent realizations drawn from `r` in turn, antenna a's taps the mixture
+    /// Σ_b L_ab·g_b of them (L the Cholesky factor), so E[g_a·g_b*] = R_ab·P for every tap.
+    pub fn correlated<R: Rng>(
+        cfg: TdlConfig,
+        n_rx: usize,
+        beta: f64,
+        r: &mut R,
+    ) -> Result<Vec<Self>, Error> {
+        let (_, l) = rx_correlation(n_rx, beta)?;
+        let base: Vec<TdlChannel> = (0..n_rx)
+            .map(|_| TdlChannel::new(cfg, r))
+            .collect::<Result<_, _>>()?;
+        Ok((0..n_rx)
+            .map(|a| {
+                let mut ch = base[a].clone();
+                for (n, tap) in ch.taps.iter_mut().enumerate() {
+                    let mut mixed = Tap {
+                        omega: Vec::new(),
+                        phase: Vec::new(),
+                        amp: Vec::new(),
+                    };
+                    for (b, chb) in base.iter().enumerate().take(a + 1) {
+                        let src = &chb.taps[n];
+                        mixed.omega.extend_from_slice(&src.omega);
+                        mixed.phase.extend_from_slice(&src.phase);
+                        mixed.amp.extend(src.amp.iter().map(|v| v * l[a][b]));
+                    }
+                    *tap = mixed;
+                }
+                ch
+            })
+            .collect())
     }
 
     /// The parameters.

@@ -161,6 +161,13 @@ pub struct PdschArgs {
         allow_hyphen_values = true
     )]
     pub doppler_hz: f64,
+    /// Receive antennas over the TDL channel (1…8), combined by the receiver.
+    #[arg(long, default_value_t = 1, requires = "tdl")]
+    pub rx_antennas: usize,
+    /// Their correlation (TS 38.101-4 §B.2.3.1): low (β = 0), medium-a (0.3874), medium or
+    /// high (0.9), or β itself.
+    #[arg(long, default_value = "low", requires = "tdl")]
+    pub rx_correlation: String,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -235,8 +242,20 @@ pub fn run(c: Command, _ctx: &Ctx) -> Result<()> {
             let link = match (&a.tdl, a.delay_spread_ns) {
                 (Some(m), Some(ds)) => {
                     let model = TdlModel::from_name(m).context("--tdl")?;
+                    let beta = match a.rx_correlation.to_ascii_lowercase().as_str() {
+                        "low" => 0.0,
+                        "medium-a" => 0.3874,
+                        "medium" | "high" => 0.9,
+                        v => v.parse::<f64>().map_err(|_| {
+                            anyhow::anyhow!(
+                                "--rx-correlation {v}: low, medium-a, medium, high or a β in 0..0.99"
+                            )
+                        })?,
+                    };
                     link.with_tdl(model, ds * 1e-9, a.doppler_hz)
                         .context("--tdl/--delay-spread-ns/--doppler-hz")?
+                        .with_rx_antennas(a.rx_antennas, beta)
+                        .context("--rx-antennas/--rx-correlation")?
                 }
                 _ => link,
             };
