@@ -163,16 +163,21 @@ impl Crc {
         self.finish(self.update_bytes(0, bytes))
     }
 
-    /// CRC of a bit slice (values 0/1).
+    /// CRC of a bit slice (values 0/1; only bit 0 of each byte counts).
     pub fn compute_bits(&self, bits: &[u8]) -> u32 {
+        const BLOCK: usize = 256;
         let mut r = 0u32;
-        let mut chunks = bits.chunks_exact(8);
-        let mut packed = Vec::with_capacity(bits.len() / 8);
+        let mut buf = [0u8; BLOCK];
+        let mut chunks = bits.chunks_exact(8 * BLOCK);
         for c in &mut chunks {
-            packed.push(c.iter().fold(0u8, |acc, &b| (acc << 1) | (b & 1)));
+            pack_bits(c, &mut buf);
+            r = self.update_bytes(r, &buf);
         }
-        r = self.update_bytes(r, &packed);
-        for &b in chunks.remainder() {
+        let rem = chunks.remainder();
+        let whole = rem.len() / 8;
+        pack_bits(&rem[..8 * whole], &mut buf[..whole]);
+        r = self.update_bytes(r, &buf[..whole]);
+        for &b in &rem[8 * whole..] {
             r = self.shift_bit(r, b);
         }
         self.finish(r)
@@ -188,6 +193,16 @@ impl Crc {
     /// Whether a block with its CRC attached checks (remainder zero).
     pub fn check_bits(&self, bits_with_crc: &[u8]) -> bool {
         bits_with_crc.len() >= self.poly.len() && self.compute_bits(bits_with_crc) == 0
+    }
+}
+
+/// Packs bits (bit 0 of each byte) into bytes, the first bit the MSB: eight bits loaded as
+/// one little-endian u64 (bit i at position 8i) times 0x8040201008040201 lands bit i at
+/// position 63 − i, with no two partial products on the same position (so no carries).
+fn pack_bits(bits: &[u8], out: &mut [u8]) {
+    for (o, c) in out.iter_mut().zip(bits.chunks_exact(8)) {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes")) & 0x0101_0101_0101_0101;
+        *o = (w.wrapping_mul(0x8040_2010_0804_0201) >> 56) as u8;
     }
 }
 
@@ -214,7 +229,9 @@ mod tests {
         let mut r = nrkit_core::rng::stream(12345, 0);
         for poly in CrcPoly::ALL {
             let crc = Crc::new(poly);
-            for len in [0usize, 1, 7, 8, 9, 63, 64, 65, 200, 1001] {
+            for len in [
+                0usize, 1, 7, 8, 9, 63, 64, 65, 200, 1001, 2048, 2049, 4100, 8448,
+            ] {
                 let mut bits = vec![0u8; len];
                 nrkit_core::rng::fill_bits(&mut r, &mut bits);
                 assert_eq!(

@@ -137,11 +137,30 @@ impl RateMatch {
     }
 
     /// The circular-buffer positions of the E selected bits, in selection order.
-    fn positions(&self, e: usize, k0: usize) -> impl Iterator<Item = usize> + '_ {
-        (0..)
-            .map(move |j| (k0 + j) % self.n_cb)
-            .filter(move |&p| !self.is_filler(p))
-            .take(e)
+    /// Calls `visit(i, p)` for the E bits e_k in order (§5.4.2.1–2): p walks the circular
+    /// buffer from k0, skipping the fillers; i = (k mod rows)·Q_m + ⌊k / rows⌋ is where the
+    /// bit interleaver puts e_k (rows = E/Q_m). Counters instead of a division per bit.
+    fn walk(&self, e: usize, qm: usize, k0: usize, mut visit: impl FnMut(usize, usize)) {
+        let rows = e / qm;
+        let (mut row, mut col, mut p, mut k) = (0usize, 0usize, k0 % self.n_cb, 0usize);
+        while k < e {
+            if p >= self.n_cb {
+                p = 0;
+                continue;
+            }
+            if self.is_filler(p) {
+                p = self.filler_end;
+                continue;
+            }
+            visit(row * qm + col, p);
+            k += 1;
+            p += 1;
+            row += 1;
+            if row == rows {
+                row = 0;
+                col += 1;
+            }
+        }
     }
 
     /// Rate-matches the N coded bits `d` into `f` (E bits) for `rv` and Q_m.
@@ -149,11 +168,7 @@ impl RateMatch {
         Error::check_len("coded block d", self.n, d.len())?;
         let e = f.len();
         self.check(e, qm)?;
-        let rows = e / qm;
-        for (k, p) in self.positions(e, self.k0(rv)?).enumerate() {
-            // e_k sits in interleaver row k / rows, column k % rows.
-            f[(k % rows) * qm + k / rows] = d[p];
-        }
+        self.walk(e, qm, self.k0(rv)?, |i, p| f[i] = d[p]);
         Ok(())
     }
 
@@ -168,10 +183,7 @@ impl RateMatch {
         Error::check_len("soft buffer", self.n, soft.len())?;
         let e = f.len();
         self.check(e, qm)?;
-        let rows = e / qm;
-        for (k, p) in self.positions(e, self.k0(rv)?).enumerate() {
-            soft[p] += f[(k % rows) * qm + k / rows];
-        }
+        self.walk(e, qm, self.k0(rv)?, |i, p| soft[p] += f[i]);
         for v in &mut soft[self.filler_start..self.filler_end] {
             *v = FILLER_LLR;
         }

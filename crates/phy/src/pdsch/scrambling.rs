@@ -34,15 +34,16 @@ pub fn scramble_bits(bits: &mut [u8], c_init: u32) {
     }
 }
 
-/// Undoes the scrambling on LLRs (positive ⇒ 0) in place.
+/// Undoes the scrambling on LLRs (positive ⇒ 0) in place: the sign bit flipped where
+/// c(i) = 1, without branches (the sequence is random: a branch per LLR mispredicts half
+/// the time).
 pub fn descramble_llrs(llr: &mut [f32], c_init: u32) {
     let mut g = GoldSequence::new(c_init);
     for chunk in llr.chunks_mut(64) {
         let w = g.next_word();
         for (i, l) in chunk.iter_mut().enumerate() {
-            if (w >> i) & 1 == 1 {
-                *l = -*l;
-            }
+            let flip = (((w >> i) & 1) as u32) << 31;
+            *l = f32::from_bits(l.to_bits() ^ flip);
         }
     }
 }
