@@ -47,7 +47,9 @@ pub fn gscns_between(lo_hz: f64, hi_hz: f64) -> Vec<(u32, f64)> {
     }
     // Start just below the first candidate of each range and walk up.
     let first = |f: f64| -> u32 {
-        let f = f.max(0.0);
+        // Clamped so that absurd inputs cannot overflow the arithmetic below (the GSCN
+        // clamp follows anyway).
+        let f = f.clamp(0.0, 1e12);
         let g = if f < 3000e6 {
             (f / 1.2e6 * 3.0).floor() as i64 - 3
         } else if f < 24250e6 {
@@ -137,6 +139,14 @@ mod tests {
         assert_eq!(gscn_to_freq(22256).unwrap(), 24250.08e6);
         assert!((gscn_to_freq(26639).unwrap() - (24250.08e6 + 4383.0 * 17.28e6)).abs() < 1e-3);
         assert!(gscn_to_freq(1).is_err() && gscn_to_freq(26640).is_err());
+    }
+
+    #[test]
+    fn absurd_band_edges_list_nothing_without_overflow() {
+        // Found by the validation proptest: 1e300 Hz overflowed the GSCN arithmetic.
+        assert!(gscns_between(1e300, 2e300).is_empty());
+        assert!(gscns_between(-1e300, -1e299).is_empty());
+        assert!(!gscns_between(0.0, 1e300).is_empty());
     }
 
     #[test]
