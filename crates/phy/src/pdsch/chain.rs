@@ -621,12 +621,14 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
     let mut slope_acc = nrkit_core::C64::default();
     // Estimate units: single DMRS REs when no FD-OCC needs undoing (type 1, every layer
     // alone in its CDM group), else k' pairs.
-    let per_re = d.config_type == 1 && {
+    // The CDM groups in use, ascending.
+    let groups: Vec<u8> = {
         let mut g: Vec<u8> = params.iter().map(|p| p.cdm_group).collect();
         g.sort_unstable();
         g.dedup();
-        g.len() == params.len()
+        g
     };
+    let per_re = d.config_type == 1 && groups.len() == params.len();
     let unit = if per_re { 1 } else { 2 };
     // Unit spacing in subcarriers: 2 (type 1 REs), 4 (type 1 pairs) or 6 (type 2 pairs).
     let pair_spacing = match (per_re, d.config_type) {
@@ -754,12 +756,6 @@ fn estimate(pdsch: &Pdsch, grid: &ResourceGrid) -> Result<Estimates, Error> {
     }
     // Noise: the residual of every DMRS RE of the used CDM groups after removing all
     // layers' fitted contributions in that group.
-    let groups: Vec<u8> = {
-        let mut g: Vec<u8> = params.iter().map(|p| p.cdm_group).collect();
-        g.sort_unstable();
-        g.dedup();
-        g
-    };
     for r in 0..n_rx {
         for &g in &groups {
             let layers: Vec<usize> = (0..n_layers)
