@@ -9,6 +9,8 @@
 //!   CRC-aided SC-list decoder.
 //! * [`bch`]: the MIB and the BCH chain (§7.1): payload with timing bits, interleaving,
 //!   scrambling, CRC24C, polar K = 56 / N = 512, rate matching to E = 864, CA-SCL decoding.
+//! * [`dci`]: the DCI chain (§7.3): padding, CRC24C with RNTI mask, polar, rate matching
+//!   and CA-SCL decoding against a set of RNTIs.
 //! * [`dlsch`]: the DL-SCH/UL-SCH chain (§7.2, §6.2) from transport block to coded bits and
 //!   back to a CRC-checked transport block.
 //!
@@ -21,6 +23,7 @@
 pub mod bch;
 pub mod bits;
 pub mod crc;
+pub mod dci;
 pub mod dlsch;
 pub mod ldpc;
 pub mod polar;

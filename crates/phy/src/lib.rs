@@ -12,6 +12,8 @@
 //! * [`estimation`], [`equalization`]: channel estimation on reference signals and
 //!   per-RE equalization, shared by the PBCH receiver and the downlink channels.
 //!
+//! * [`pdcch`]: the PDCCH: CORESETs, CCE-to-REG mapping, search spaces, CORESET#0 and
+//!   the Type0-PDCCH occasions, DMRS, mapping and the blind-decoding receiver.
 //! * [`pdsch`]: the PDSCH: MCS tables and TBS determination (TS 38.214 §5.1.3) so far.
 //! * [`testwave`]: reproducible random-QAM test carriers and EVM.
 //!
@@ -24,6 +26,7 @@ pub mod estimation;
 pub mod grid;
 pub mod modulation;
 pub mod ofdm;
+pub mod pdcch;
 pub mod pdsch;
 pub mod ssb;
 pub mod sync;
