@@ -10,7 +10,7 @@ use nrkit_coding::dci::dci_encode;
 use nrkit_core::{rng, Numerology, C32};
 use nrkit_phy::pdcch::{
     coreset0_row, pdcch_soft, transmit_dci, type0_monitoring, Candidate, CceRegMapping, Coreset,
-    PdcchBlindDecoder, PdcchIds, PrecoderGranularity, SearchSpace, SearchSpaceType,
+    PdcchBlindDecoder, PdcchIds, PdcchSearch, PrecoderGranularity, SearchSpace, SearchSpaceType,
 };
 use nrkit_phy::ResourceGrid;
 use serde_json::Value;
@@ -304,7 +304,19 @@ fn type0_pdcch_is_found_at_every_level_with_noise_timing_and_drift() {
                 trial as u64,
             );
             let found = dec
-                .search(&rx, 0, &cs, &ss, &ids, 1, &[39], &[0xffff, 0x1234], 0)
+                .search(
+                    &rx,
+                    0,
+                    1,
+                    &PdcchSearch {
+                        coreset: &cs,
+                        search_space: &ss,
+                        ids: &ids,
+                        payload_sizes: &[39],
+                        rntis: &[0xffff, 0x1234],
+                        hash_rnti: 0,
+                    },
+                )
                 .unwrap();
             assert_eq!(found.len(), 1, "L {level} CCE {first_cce}: {found:?}");
             assert_eq!(found[0].candidate, cand);
@@ -364,7 +376,19 @@ fn ue_specific_interleaved_coreset_round_trip() {
         transmit_dci(&mut g, 0, &cs, &cand, &ids, slot, &payload, 0x4601).unwrap();
         let rx = impair(&g, -2.0, 2048, -0.03, 0.05, level as u64);
         let found = dec
-            .search(&rx, 0, &cs, &ss, &ids, slot, &[39, 57], &[0x4601], 0x4601)
+            .search(
+                &rx,
+                0,
+                slot,
+                &PdcchSearch {
+                    coreset: &cs,
+                    search_space: &ss,
+                    ids: &ids,
+                    payload_sizes: &[39, 57],
+                    rntis: &[0x4601],
+                    hash_rnti: 0x4601,
+                },
+            )
             .unwrap();
         assert_eq!(found.len(), 1, "L {level}: {found:?}");
         assert_eq!(
@@ -392,16 +416,94 @@ fn noise_alone_yields_no_dci_in_10000_type0_searches() {
             .search(
                 &g,
                 0,
-                &cs,
-                &ss,
-                &ids,
                 (s % 20) as usize,
-                &[39],
-                &[0xffff],
-                0,
+                &PdcchSearch {
+                    coreset: &cs,
+                    search_space: &ss,
+                    ids: &ids,
+                    payload_sizes: &[39],
+                    rntis: &[0xffff],
+                    hash_rnti: 0,
+                },
             )
             .unwrap()
             .len();
     }
     assert_eq!(false_alarms, 0);
+}
+
+/// Time samples: SIB1-style DCI (SI-RNTI) in CORESET#0 of a 30 kHz 52-RB carrier with a
+/// CFO of 2 kHz and timing errors of a few samples and of 0.9 CP, at 0 dB per RE (L = 8), and
+/// at 15 dB where the CFO estimate is checked.
+#[test]
+fn slot_samples_with_cfo_and_timing_error_are_decoded() {
+    use nrkit_channel::impair::{apply_cfo, delay};
+    use nrkit_dsp::{FftEngine, Isa};
+    use nrkit_phy::ofdm::OfdmConfig;
+    use nrkit_phy::pdcch::receive_pdcch_slot;
+    use nrkit_phy::pdsch::modulate_slot;
+    use nrkit_phy::Ofdm;
+    let num = Numerology::from_scs_khz(30).unwrap();
+    let cs = Coreset::zero(4, 48, 1, 321).unwrap();
+    let ss = SearchSpace::type0(0).unwrap();
+    let ids = PdcchIds::cell(321);
+    let n_slot = 13;
+    let payload: Vec<u8> = (0..39).map(|i| (i % 3 == 0) as u8).collect();
+    let cand = Candidate {
+        level: 8,
+        first_cce: 0,
+        start_symbol: 0,
+    };
+    let mut g = ResourceGrid::slot(num, 0, 52, 1).unwrap();
+    transmit_dci(&mut g, 0, &cs, &cand, &ids, n_slot % 20, &payload, 0xffff).unwrap();
+    let mut engine = FftEngine::detect();
+    let mut ofdm = Ofdm::new(OfdmConfig::new(num, 52), &mut engine).unwrap();
+    let mut wave = vec![Vec::new()];
+    modulate_slot(&mut ofdm, &g, n_slot, &mut wave).unwrap();
+    let fs = ofdm.sample_rate();
+    let n_fft = ofdm.config().fft_size as f64;
+    let cp = ofdm.cp_len(1) as f64;
+    let mut dec = PdcchBlindDecoder::new(8).unwrap();
+    let q = PdcchSearch {
+        coreset: &cs,
+        search_space: &ss,
+        ids: &ids,
+        payload_sizes: &[39],
+        rntis: &[0xffff],
+        hash_rnti: 0,
+    };
+    for (case, d, snr_db) in [
+        (0u64, 3.0, 0.0),
+        (1, -2.5, 0.0),
+        (2, 0.9 * cp, 0.0),
+        (3, 5.0, 15.0),
+    ] {
+        let mut x = wave[0].clone();
+        apply_cfo(&mut x, 2000.0, fs, Isa::Scalar).unwrap();
+        let mut y = delay(&x, d.max(0.0)).unwrap();
+        if d < 0.0 {
+            y = delay(&x, d + cp).unwrap();
+            y.drain(..cp as usize);
+        }
+        y.resize(x.len() + 64, C32::default());
+        // 0 dB per RE: the per-RE power from the CORESET symbol's samples (its 48 of 52 RBs
+        // carry unit-power REs).
+        let sym0 = &x[..ofdm.samples_for_at(0, 1)];
+        let p_sample =
+            sym0.iter().map(|v| f64::from(v.norm_sqr())).sum::<f64>() / sym0.len() as f64;
+        let p_re = p_sample * n_fft / (12.0 * 48.0);
+        let mut r = rng::stream(40 + case, 0);
+        nrkit_channel::add_awgn(&mut y, p_re * 10f64.powf(-snr_db / 10.0), &mut r);
+        let o = receive_pdcch_slot(&mut ofdm, &mut dec, num, 0, 52, n_slot, &q, &y).unwrap();
+        assert_eq!(o.found.len(), 1, "delay {d}: {o:?}");
+        assert_eq!(o.found[0].dci.payload, payload);
+        assert_eq!(o.found[0].candidate, cand);
+        // The CFO from one symbol's CP is coarse at 0 dB (the PDCCH tolerates the rest).
+        let tol = if snr_db > 10.0 { 150.0 } else { 4000.0 };
+        assert!((o.cfo_hz - 2000.0).abs() < tol, "{o:?}");
+        assert!((o.found[0].snr_db - snr_db).abs() < 2.0, "{o:?}");
+        if d > cp / 2.0 {
+            assert!((o.shift as f64 - d).abs() <= cp / 8.0, "{o:?}");
+        }
+    }
 }

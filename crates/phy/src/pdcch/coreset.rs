@@ -30,7 +30,7 @@ pub enum CceRegMapping {
         reg_bundle_size: usize,
         /// R: 2, 3 or 6.
         interleaver_size: usize,
-        /// n_shift: 0…274.
+        /// n_shift: 0…274 as configured, or N_ID^cell (0…1007).
         shift_index: usize,
     },
 }
@@ -186,10 +186,12 @@ impl Coreset {
                 if ![2, 3, 6].contains(&r) {
                     return Err(Error::invalid("interleaver size R", "2, 3 or 6", r));
                 }
-                if shift_index > 274 {
+                // shiftIndex is 0…274 when configured, N_ID^cell (0…1007) when absent and
+                // for CORESET#0 (TS 38.331 ControlResourceSet).
+                if shift_index > 1007 {
                     return Err(Error::invalid(
                         "shift index n_shift",
-                        "0..=274",
+                        "0..=1007",
                         shift_index,
                     ));
                 }

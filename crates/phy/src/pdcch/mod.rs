@@ -19,6 +19,7 @@
 pub mod coreset;
 pub mod coreset0;
 pub mod search_space;
+pub mod slot;
 
 use nrkit_coding::dci::{dci_encode, DciDecoded, DciDecoder};
 use nrkit_core::gold::gold_bits;
@@ -31,6 +32,7 @@ use crate::pdsch::dmrs;
 pub use coreset::{CceRegMapping, Coreset, PrecoderGranularity};
 pub use coreset0::{coreset0, coreset0_row, type0_monitoring, Coreset0Row, Type0Monitoring};
 pub use search_space::{SearchSpace, SearchSpaceType, AGGREGATION_LEVELS};
+pub use slot::{coreset_timing, receive_pdcch_slot, PdcchSlotOutcome};
 
 /// Coded bits per CCE: 6 REGs × 9 data REs × 2 (QPSK).
 pub const BITS_PER_CCE: usize = 108;
@@ -415,6 +417,25 @@ pub struct FoundDci {
     pub snr_db: f64,
 }
 
+/// What a blind search looks for: the candidates of `search_space` in `coreset` (hashed
+/// with `hash_rnti` when UE-specific), DCIs of the sizes `payload_sizes` whose CRC matches
+/// one of `rntis`.
+#[derive(Debug, Clone, Copy)]
+pub struct PdcchSearch<'a> {
+    /// The CORESET.
+    pub coreset: &'a Coreset,
+    /// The search-space set.
+    pub search_space: &'a SearchSpace,
+    /// Scrambling identities.
+    pub ids: &'a PdcchIds,
+    /// Payload sizes A to try.
+    pub payload_sizes: &'a [usize],
+    /// RNTIs whose CRC mask is accepted.
+    pub rntis: &'a [u16],
+    /// The C-RNTI of the hashing function (UE-specific search spaces).
+    pub hash_rnti: u16,
+}
+
 /// Blind decoding of DCIs over a search space: every candidate of every aggregation level,
 /// every payload size, checked against a set of RNTIs.
 #[derive(Debug, Clone)]
@@ -450,26 +471,26 @@ impl PdcchBlindDecoder {
         Ok(&mut self.decoders[i])
     }
 
-    /// Every DCI of payload size in `payload_sizes` whose CRC matches one of `rntis` in
-    /// the candidates of `ss` in `coreset` (hashing with `hash_rnti` for a UE-specific
-    /// search space) in slot `n_slot` of `grid`. A DCI that decodes from overlapping
+    /// Every DCI of the search `q` in slot `n_slot` (of the frame) of `grid` port `port`. A DCI that decodes from overlapping
     /// candidates (a prefix of a longer repetition) is reported once, from the candidate
     /// that agrees best with it. The guard against false alarms is the CRC: with list L a
     /// noise-only candidate passes for a given RNTI with probability about L·2^−24 (measured
     /// 3.8·10^−7 per decode at L = 8, E = 432).
-    #[allow(clippy::too_many_arguments)]
     pub fn search(
         &mut self,
         grid: &ResourceGrid,
         port: usize,
-        coreset: &Coreset,
-        ss: &SearchSpace,
-        ids: &PdcchIds,
         n_slot: usize,
-        payload_sizes: &[usize],
-        rntis: &[u16],
-        hash_rnti: u16,
+        q: &PdcchSearch<'_>,
     ) -> Result<Vec<FoundDci>, Error> {
+        let PdcchSearch {
+            coreset,
+            search_space: ss,
+            ids,
+            payload_sizes,
+            rntis,
+            hash_rnti,
+        } = *q;
         let mut found: Vec<FoundDci> = Vec::new();
         for &level in AGGREGATION_LEVELS.iter().rev() {
             let mut seen = Vec::new();

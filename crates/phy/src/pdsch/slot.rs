@@ -67,6 +67,63 @@ pub fn cp_cfo(ofdm: &Ofdm, samples: &[C32], first_symbol: usize, n_symbols: usiz
     -acc.arg() / std::f64::consts::TAU * ofdm.config().numerology.scs_hz()
 }
 
+/// `need` samples of each of `ports` from sample `shift` on (zeros outside the buffers).
+pub fn shifted_slot(ports: &[&[C32]], need: usize, shift: i64) -> Vec<Vec<C32>> {
+    ports
+        .iter()
+        .map(|x| {
+            (0..need as i64)
+                .map(|i| {
+                    let j = i + shift;
+                    if j >= 0 && (j as usize) < x.len() {
+                        x[j as usize]
+                    } else {
+                        C32::default()
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Removes a CFO of `cfo_hz` from every buffer (sample rate `fs`), phase 0 at sample 0.
+pub fn derotate(bufs: &mut [Vec<C32>], cfo_hz: f64, fs: f64) {
+    let w = -std::f64::consts::TAU * cfo_hz / fs;
+    for b in bufs {
+        for (i, x) in b.iter_mut().enumerate() {
+            let ph = w * i as f64;
+            *x *= C32::new(ph.cos() as f32, ph.sin() as f32);
+        }
+    }
+}
+
+/// The slot grid (one port per buffer, `n_size_grid` RBs from CRB `n_start_grid`, centred
+/// in the FFT) of the symbols from `first_symbol` (in the subframe) of `bufs`, each
+/// starting at the slot's first CP; FFT windows at half the CP.
+pub fn demodulate_grid(
+    ofdm: &mut Ofdm,
+    numerology: nrkit_core::Numerology,
+    n_start_grid: usize,
+    n_size_grid: usize,
+    first_symbol: usize,
+    bufs: &[Vec<C32>],
+) -> Result<ResourceGrid, Error> {
+    let n_symb = numerology.symbols_per_slot();
+    let mut g = ResourceGrid::slot(numerology, n_start_grid, n_size_grid, bufs.len())?;
+    let k0 = (ofdm.n_subcarriers() - g.n_subcarriers()) / 2;
+    for (p, buf) in bufs.iter().enumerate() {
+        let a = ofdm.demodulate_at(buf, first_symbol, n_symb)?;
+        for l in 0..n_symb {
+            let col = a.column(l);
+            let sym = g.symbol_mut(p, l);
+            for (k, s) in sym.iter_mut().enumerate() {
+                *s = col[k0 + k];
+            }
+        }
+    }
+    Ok(g)
+}
+
 /// Receives the PDSCH of one slot from `ports` (one sample buffer per receive antenna,
 /// each starting at the slot's first sample as expected, with at least one slot of
 /// samples), refining CFO and timing as in the module notes.
@@ -94,43 +151,16 @@ pub fn receive_slot(
         }
     }
     let fs = ofdm.sample_rate();
-    // The slot's samples moved by `shift` (zeros outside the buffers).
-    let shifted = |shift: i64| -> Vec<Vec<C32>> {
-        ports
-            .iter()
-            .map(|x| {
-                (0..need as i64)
-                    .map(|i| {
-                        let j = i + shift;
-                        if j >= 0 && (j as usize) < x.len() {
-                            x[j as usize]
-                        } else {
-                            C32::default()
-                        }
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    let demod = |ofdm: &mut Ofdm, bufs: &[Vec<C32>]| -> Result<ResourceGrid, Error> {
-        let mut g = ResourceGrid::slot(
+    let shifted = |shift: i64| shifted_slot(ports, need, shift);
+    let demod = |ofdm: &mut Ofdm, bufs: &[Vec<C32>]| {
+        demodulate_grid(
+            ofdm,
             carrier.numerology,
             carrier.n_start_grid,
             carrier.n_size_grid,
-            bufs.len(),
-        )?;
-        let k0 = (ofdm.n_subcarriers() - g.n_subcarriers()) / 2;
-        for (p, buf) in bufs.iter().enumerate() {
-            let a = ofdm.demodulate_at(buf, first_symbol, n_symb)?;
-            for l in 0..n_symb {
-                let col = a.column(l);
-                let sym = g.symbol_mut(p, l);
-                for (k, s) in sym.iter_mut().enumerate() {
-                    *s = col[k0 + k];
-                }
-            }
-        }
-        Ok(g)
+            first_symbol,
+            bufs,
+        )
     };
     let n_fft = ofdm.config().fft_size;
     // Timing first (the DMRS slope tolerates the CFO), then the CFO on aligned CPs.
@@ -148,13 +178,7 @@ pub fn receive_slot(
         .map(|b| cp_cfo(ofdm, b, first_symbol, n_symb))
         .sum::<f64>()
         / bufs.len() as f64;
-    let w = -std::f64::consts::TAU * cfo / fs;
-    for b in &mut bufs {
-        for (i, x) in b.iter_mut().enumerate() {
-            let ph = w * i as f64;
-            *x *= C32::new(ph.cos() as f32, ph.sin() as f32);
-        }
-    }
+    derotate(&mut bufs, cfo, fs);
     let grid = demod(ofdm, &bufs)?;
     let out = rx.receive(pdsch, &grid, t, n_fft)?;
     Ok(SlotOutcome {

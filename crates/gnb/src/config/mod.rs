@@ -51,6 +51,8 @@
 //!
 //! An unknown key is an error that names it and the nearest valid key.
 
+pub mod pdcch;
+
 use nrkit_core::{CyclicPrefix, Numerology};
 use nrkit_phy::modulation::Modulation;
 use nrkit_phy::ofdm::{OfdmConfig, MAX_FFT_SIZE};
@@ -121,7 +123,7 @@ pub struct PdschSetup {
 }
 
 const TOP: &[&str] = &["carrier", "pdsch", "dlsch"];
-const CARRIER: &[&str] = &[
+pub(crate) const CARRIER: &[&str] = &[
     "subcarrier_spacing",
     "cyclic_prefix",
     "n_size_grid",
@@ -194,7 +196,7 @@ fn nearest(key: &str, valid: &[&str]) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn check_keys(t: &Table, prefix: &str, valid: &[&str]) -> Result<(), ConfigError> {
+pub(crate) fn check_keys(t: &Table, prefix: &str, valid: &[&str]) -> Result<(), ConfigError> {
     for k in t.keys() {
         if !valid.contains(&k.as_str()) {
             return Err(ConfigError::UnknownKey {
@@ -223,7 +225,7 @@ fn num(v: f64) -> String {
     }
 }
 
-fn invalid(key: String, message: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(key: String, message: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key,
         message: message.into(),
@@ -231,9 +233,9 @@ fn invalid(key: String, message: impl Into<String>) -> ConfigError {
 }
 
 /// A table's typed getters with the key path in every error.
-struct View<'a> {
-    t: &'a Table,
-    prefix: String,
+pub(crate) struct View<'a> {
+    pub(crate) t: &'a Table,
+    pub(crate) prefix: String,
 }
 
 impl<'a> View<'a> {
@@ -241,7 +243,7 @@ impl<'a> View<'a> {
         join(&self.prefix, k)
     }
 
-    fn int(&self, k: &str, lo: i64, hi: i64) -> Result<Option<i64>, ConfigError> {
+    pub(crate) fn int(&self, k: &str, lo: i64, hi: i64) -> Result<Option<i64>, ConfigError> {
         match self.t.get(k) {
             None => Ok(None),
             Some(Value::Integer(v)) if (lo..=hi).contains(v) => Ok(Some(*v)),
@@ -256,7 +258,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn float(&self, k: &str, lo: f64, hi: f64) -> Result<Option<f64>, ConfigError> {
+    pub(crate) fn float(&self, k: &str, lo: f64, hi: f64) -> Result<Option<f64>, ConfigError> {
         let v = match self.t.get(k) {
             None => return Ok(None),
             Some(Value::Float(f)) => *f,
@@ -277,7 +279,7 @@ impl<'a> View<'a> {
         Ok(Some(v))
     }
 
-    fn bool(&self, k: &str) -> Result<Option<bool>, ConfigError> {
+    pub(crate) fn bool(&self, k: &str) -> Result<Option<bool>, ConfigError> {
         match self.t.get(k) {
             None => Ok(None),
             Some(Value::Boolean(b)) => Ok(Some(*b)),
@@ -288,7 +290,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn string(&self, k: &str, allowed: &[&str]) -> Result<Option<&'a str>, ConfigError> {
+    pub(crate) fn string(&self, k: &str, allowed: &[&str]) -> Result<Option<&'a str>, ConfigError> {
         match self.t.get(k) {
             None => Ok(None),
             Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(Some(s.as_str())),
@@ -308,7 +310,7 @@ impl<'a> View<'a> {
     }
 
     /// A list of integers in `lo..=hi`, or (when `ranges`) MATLAB's "a:b" string.
-    fn ints(
+    pub(crate) fn ints(
         &self,
         k: &str,
         lo: i64,
@@ -353,7 +355,7 @@ impl<'a> View<'a> {
         }
     }
 
-    fn table(&self, k: &str, valid: &[&str]) -> Result<Option<View<'a>>, ConfigError> {
+    pub(crate) fn table(&self, k: &str, valid: &[&str]) -> Result<Option<View<'a>>, ConfigError> {
         match self.t.get(k) {
             None => Ok(None),
             Some(Value::Table(t)) => {
@@ -390,16 +392,10 @@ fn modulation_of(name: &str) -> Modulation {
     }
 }
 
-/// Parses and validates a PDSCH configuration file's text.
-pub fn parse_pdsch(text: &str) -> Result<PdschSetup, ConfigError> {
-    let root: Table = text
-        .parse::<Table>()
-        .map_err(|e| ConfigError::Syntax(e.to_string().trim().replace('\n', " ")))?;
-    check_keys(&root, "", TOP)?;
-    let top = View {
-        t: &root,
-        prefix: String::new(),
-    };
+/// `[carrier]` (nrCarrierConfig) with `sample_rate` and `center_frequency`.
+pub(crate) fn parse_carrier(
+    top: &View<'_>,
+) -> Result<(Carrier, Option<f64>, Option<f64>), ConfigError> {
     let empty = Table::new();
     let c = top.table("carrier", CARRIER)?.unwrap_or(View {
         t: &empty,
@@ -446,6 +442,26 @@ pub fn parse_pdsch(text: &str) -> Result<PdschSetup, ConfigError> {
         n_frame,
     };
 
+    Ok((carrier, sample_rate, center_frequency))
+}
+
+/// Parses and validates a PDSCH configuration file's text.
+pub fn parse_pdsch(text: &str) -> Result<PdschSetup, ConfigError> {
+    let root: Table = text
+        .parse::<Table>()
+        .map_err(|e| ConfigError::Syntax(e.to_string().trim().replace('\n', " ")))?;
+    check_keys(&root, "", TOP)?;
+    let top = View {
+        t: &root,
+        prefix: String::new(),
+    };
+    let empty = Table::new();
+    let (carrier, sample_rate, center_frequency) = parse_carrier(&top)?;
+    let (n_size_grid, n_start_grid, numerology) = (
+        carrier.n_size_grid,
+        carrier.n_start_grid,
+        carrier.numerology,
+    );
     let p = top.table("pdsch", PDSCH)?.unwrap_or(View {
         t: &empty,
         prefix: "pdsch".into(),
@@ -661,31 +677,7 @@ impl PdschSetup {
     /// be a whole multiple N_FFT·Δf with N_FFT ≥ 12·N_size_grid; `center_frequency`, when
     /// set, is f0 of the §5.4 phase compensation.
     pub fn ofdm_config(&self, rate: Option<f64>) -> Result<OfdmConfig, ConfigError> {
-        let numerology = self.carrier.numerology;
-        let mut c = OfdmConfig::new(numerology, self.carrier.n_size_grid);
-        if let Some(r) = rate.or(self.sample_rate) {
-            let n = r / numerology.scs_hz();
-            let k = 12 * self.carrier.n_size_grid;
-            if !(r.is_finite() && (n - n.round()).abs() < 1e-6 && n.round() as usize >= k)
-                || n.round() as usize > MAX_FFT_SIZE
-            {
-                return Err(invalid(
-                    if rate.is_some() {
-                        "sample rate (of the recording)".into()
-                    } else {
-                        "carrier.sample_rate".into()
-                    },
-                    format!(
-                        "expected a multiple N·{} kHz with {k} <= N <= {MAX_FFT_SIZE} (N_FFT = rate / SCS), got {} Hz",
-                        numerology.scs_khz(),
-                        num(r)
-                    ),
-                ));
-            }
-            c.fft_size = n.round() as usize;
-        }
-        c.phase_comp_f0 = self.center_frequency;
-        Ok(c)
+        ofdm_config_for(&self.carrier, self.sample_rate, self.center_frequency, rate)
     }
 
     /// The PDSCH of the first slot.
@@ -716,6 +708,40 @@ impl PdschSetup {
             tbs_lbrm: None,
         })
     }
+}
+
+/// The OFDM parameters of `carrier` (see [`PdschSetup::ofdm_config`]).
+pub(crate) fn ofdm_config_for(
+    carrier: &Carrier,
+    sample_rate: Option<f64>,
+    center_frequency: Option<f64>,
+    rate: Option<f64>,
+) -> Result<OfdmConfig, ConfigError> {
+    let numerology = carrier.numerology;
+    let mut c = OfdmConfig::new(numerology, carrier.n_size_grid);
+    if let Some(r) = rate.or(sample_rate) {
+        let n = r / numerology.scs_hz();
+        let k = 12 * carrier.n_size_grid;
+        if !(r.is_finite() && (n - n.round()).abs() < 1e-6 && n.round() as usize >= k)
+            || n.round() as usize > MAX_FFT_SIZE
+        {
+            return Err(invalid(
+                if rate.is_some() {
+                    "sample rate (of the recording)".into()
+                } else {
+                    "carrier.sample_rate".into()
+                },
+                format!(
+                    "expected a multiple N·{} kHz with {k} <= N <= {MAX_FFT_SIZE} (N_FFT = rate / SCS), got {} Hz",
+                    numerology.scs_khz(),
+                    num(r)
+                ),
+            ));
+        }
+        c.fft_size = n.round() as usize;
+    }
+    c.phase_comp_f0 = center_frequency;
+    Ok(c)
 }
 
 #[cfg(test)]
