@@ -6,6 +6,7 @@ use std::process::{Command, Output};
 mod bad_input;
 mod fuzz_smoke;
 mod impair;
+mod pdcch;
 mod pdsch;
 mod sdr;
 mod simulate;

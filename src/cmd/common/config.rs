@@ -26,3 +26,10 @@ pub fn load_pdsch(path: &Path, command: &str) -> Result<PdschSetup> {
     }
     Ok(setup)
 }
+
+/// Reads and validates the PDCCH configuration `path`.
+pub fn read_pdcch(path: &Path) -> Result<nrkit::gnb::PdcchSetup> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading --config {}", path.display()))?;
+    nrkit::gnb::parse_pdcch(&text).with_context(|| path.display().to_string())
+}

@@ -5,6 +5,7 @@ use clap::Subcommand;
 
 use super::common::Ctx;
 
+mod pdcch;
 mod pdsch;
 
 /// The channels `decode` reads.
@@ -12,11 +13,14 @@ mod pdsch;
 pub enum Command {
     /// The PDSCH of every slot, configured by a TOML file: TB CRC, TB hex, EVM, SNR.
     Pdsch(pdsch::Args),
+    /// Blind PDCCH decoding over the configured search space: every DCI found, its fields.
+    Pdcch(pdcch::Args),
 }
 
 /// Runs `nrkit decode …`.
 pub fn run(c: Command, ctx: &Ctx) -> Result<()> {
     match c {
         Command::Pdsch(a) => pdsch::run(a, ctx),
+        Command::Pdcch(a) => pdcch::run(a, ctx),
     }
 }

@@ -6,6 +6,7 @@ use clap::Subcommand;
 use super::common::Ctx;
 
 mod ofdm;
+mod pdcch;
 mod pdsch;
 mod ssb;
 
@@ -18,6 +19,8 @@ pub enum Command {
     Ssb(ssb::Args),
     /// One PDSCH per slot from a TOML configuration (MATLAB names), annotated per slot.
     Pdsch(pdsch::Args),
+    /// One PDCCH (DCI) per monitored slot of the configured search space, annotated.
+    Pdcch(pdcch::Args),
 }
 
 /// Runs `nrkit generate …`.
@@ -26,5 +29,6 @@ pub fn run(c: Command, ctx: &Ctx) -> Result<()> {
         Command::Ofdm(a) => ofdm::run(a, ctx),
         Command::Ssb(a) => ssb::run(a, ctx),
         Command::Pdsch(a) => pdsch::run(a, ctx),
+        Command::Pdcch(a) => pdcch::run(a, ctx),
     }
 }

@@ -10,7 +10,7 @@
 //!   rate matching to E bits (108 per CCE of the PDCCH) without coded-bit interleaving
 //!   (I_BIL = 0).
 //!
-//! LLRs are positive ⇒ bit 0. [`format`] holds the field sets of formats 1_0 and 0_0.
+//! LLRs are positive ⇒ bit 0. [`mod@format`] holds the field sets of formats 1_0 and 0_0.
 
 pub mod format;
 

@@ -3,7 +3,7 @@
 //! * [`coreset`]: CORESETs, REG bundles and the CCE-to-REG mapping (§7.3.2.2).
 //! * [`search_space`]: search-space sets, monitored slots and candidates with the hashing
 //!   function (TS 38.213 §10.1).
-//! * [`coreset0`]: CORESET#0 and the Type0-PDCCH occasions from the MIB (TS 38.213
+//! * [`mod@coreset0`]: CORESET#0 and the Type0-PDCCH occasions from the MIB (TS 38.213
 //!   Tables 13-1…13-6, 13-11).
 //! * This module: scrambling (§7.3.2.3), QPSK (§7.3.2.4), mapping to the REs of a
 //!   candidate's REGs without the DMRS (§7.3.2.5), the PDCCH DMRS (§7.4.1.3), and the
