@@ -120,6 +120,12 @@ pub(crate) const CASES: &[Case] = &[
         build: pdsch_rx,
     },
     Case {
+        name: "pdcch_blind",
+        about: "PDCCH blind decoding of a Type0-PDCCH search space (CORESET#0 48 RB × 2 symbols, 7 candidates at L 4/8/16, one 39-bit SI-RNTI DCI) on 8 distinct slots at 2 dB per RE",
+        only_when_named: false,
+        build: pdcch_blind,
+    },
+    Case {
         name: "polar_decode",
         about: "polar SC and CA-SCL-8 decoding of the BCH (K=56, E=864)",
         only_when_named: false,
@@ -925,4 +931,78 @@ fn pdsch_rx(s: &Setup) -> Result<Vec<Item>, BenchError> {
         out.push(it);
     }
     Ok(out)
+}
+
+fn pdcch_blind(s: &Setup) -> Result<Vec<Item>, BenchError> {
+    use nrkit_phy::pdcch::{
+        transmit_dci, Candidate, Coreset, PdcchBlindDecoder, PdcchIds, PdcchSearch, SearchSpace,
+    };
+    use nrkit_phy::ResourceGrid;
+    // The polar decoder and the estimation pick the CPU's best ISA themselves.
+    let Some(isa) = pdsch_isa(s) else {
+        return Ok(Vec::new());
+    };
+    let num = Numerology::from_scs_khz(30)?;
+    let cs = Coreset::zero(2, 48, 2, 17)?;
+    let ss = SearchSpace::type0(0)?;
+    let ids = PdcchIds::cell(17);
+    let snr_db = 2.0;
+    let nv = 10f64.powf(-snr_db / 10.0);
+    let mut grids = Vec::new();
+    let mut r = rng::stream(31, 0);
+    for i in 0..8usize {
+        let level = [4usize, 8, 16][i % 3];
+        let first_cce = ss.candidates(&cs, level, i, 0)[i % ss.candidates(&cs, level, i, 0).len()];
+        let mut payload = vec![0u8; 39];
+        rng::fill_bits(&mut r, &mut payload);
+        let mut g = ResourceGrid::slot(num, 0, 52, 1)?;
+        let cand = Candidate {
+            level,
+            first_cce,
+            start_symbol: 0,
+        };
+        transmit_dci(&mut g, 0, &cs, &cand, &ids, i, &payload, 0xffff)?;
+        for l in 0..g.n_symbols() {
+            add_awgn(g.symbol_mut(0, l), nv, &mut r);
+        }
+        grids.push((i, g));
+    }
+    let mut dec = PdcchBlindDecoder::new(8)?;
+    let rntis = [0xffffu16];
+    let sizes = [39usize];
+    let search = move |dec: &mut PdcchBlindDecoder, n: usize, g: &ResourceGrid| {
+        let q = PdcchSearch {
+            coreset: &cs,
+            search_space: &ss,
+            ids: &ids,
+            payload_sizes: &sizes,
+            rntis: &rntis,
+            hash_rnti: 0,
+        };
+        dec.search(g, 0, n, &q)
+    };
+    for (n, g) in &grids {
+        if search(&mut dec, *n, g)?.len() != 1 {
+            return Err(
+                format!("pdcch_blind: bench slot {n} does not decode at {snr_db} dB").into(),
+            );
+        }
+    }
+    let mut k = 0;
+    let mut it = item(
+        "pdcch_blind",
+        json!({"coreset_rb": 48, "duration": 2, "candidates": 7, "dci_bits": 39, "list": 8, "snr_db": snr_db, "slots": 8}),
+        isa,
+        1.0,
+        "searches",
+        Box::new(move || {
+            let (n, g) = &grids[k % grids.len()];
+            k += 1;
+            let f = search(&mut dec, *n, black_box(g))?;
+            black_box(f);
+            Ok(())
+        }),
+    );
+    it.budget = Some(("fraction_of_air_time", 500e3));
+    Ok(vec![it])
 }

@@ -157,7 +157,7 @@ fn resources(
         .map(|s| {
             let l = cand.start_symbol + s;
             let ci = dmrs::c_init(n_symb, n_slot, l, ids.dmrs_n_id, 0);
-            dmrs::sequence(ci, 0, n_rb_seq, 3)
+            dmrs_sequence(ci, n_rb_seq)
         })
         .collect();
     let mut out = Resources {
@@ -213,6 +213,47 @@ fn resources(
         }
     }
     Ok(out)
+}
+
+thread_local! {
+    /// The last DMRS sequences made (c_init, RBs) → r(0…3·RBs − 1): a blind search asks
+    /// for the same ones once per candidate.
+    static DMRS_CACHE: std::cell::RefCell<Vec<(u32, usize, Vec<C32>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The PDCCH DMRS r(m), m = 0…3·`n_rb` − 1, for `c_init` (TS 38.211 §7.4.1.3.1), cached.
+fn dmrs_sequence(c_init: u32, n_rb: usize) -> Vec<C32> {
+    DMRS_CACHE.with_borrow_mut(|c| {
+        if let Some((_, _, v)) = c.iter().find(|e| e.0 == c_init && e.1 == n_rb) {
+            return v.clone();
+        }
+        let v = dmrs::sequence(c_init, 0, n_rb, 3);
+        if c.len() >= 8 {
+            c.remove(0);
+        }
+        c.push((c_init, n_rb, v.clone()));
+        v
+    })
+}
+
+thread_local! {
+    static SCRAMBLING_CACHE: std::cell::RefCell<Option<(u32, Vec<u8>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// c(0…e − 1) of the data scrambling for `c_init`, from a cached 16-CCE sequence.
+fn scrambling_bits(c_init: u32, e: usize) -> Vec<u8> {
+    let max = 16 * BITS_PER_CCE;
+    if e > max {
+        return gold_bits(c_init, 0, e);
+    }
+    SCRAMBLING_CACHE.with_borrow_mut(|c| {
+        if !matches!(c, Some((ci, _)) if *ci == c_init) {
+            *c = Some((c_init, gold_bits(c_init, 0, max)));
+        }
+        c.as_ref().map_or_else(Vec::new, |(_, v)| v[..e].to_vec())
+    })
 }
 
 /// c_init of the PDCCH data scrambling (§7.3.2.3): (n_RNTI·2^16 + n_ID) mod 2^31.
@@ -334,10 +375,20 @@ pub fn pdcch_soft(
     // Refinement: per (group, RB) averages after the coarse slope, products of RBs 12
     // subcarriers apart (three pilots averaged and three times the spacing: about five
     // times less slope noise at low SNR).
+    let mut rb_cache: Vec<(usize, C64)> = Vec::new();
+    let mut rb_phase = |rb: usize| match rb_cache.iter().find(|e| e.0 == rb) {
+        Some(e) => e.1,
+        None => {
+            let v = C64::from_polar(1.0, -coarse * (12 * rb + 5) as f64);
+            rb_cache.push((rb, v));
+            v
+        }
+    };
     let mut rb_avg = std::collections::BTreeMap::<(usize, usize), C64>::new();
     for (&(k, _, grp, _), &zi) in res.dmrs.iter().zip(&z) {
-        let ph = -coarse * k as f64;
-        let v = C64::new(f64::from(zi.re), f64::from(zi.im)) * C64::from_polar(1.0, ph);
+        // Within one RB the coarse slope's phase is taken at the RB's centre (the pilots
+        // are at most 4 subcarriers from it).
+        let v = C64::new(f64::from(zi.re), f64::from(zi.im)) * rb_phase(k / 12);
         *rb_avg.entry((grp, k / 12)).or_default() += v;
     }
     let rb_avg: Vec<((usize, usize), C64)> = rb_avg.into_iter().collect();
@@ -353,10 +404,31 @@ pub fn pdcch_soft(
         } else {
             0.0
         };
-    let rot = |k: usize| {
-        let ph = alpha * k as f64;
-        C32::new(ph.cos() as f32, ph.sin() as f32)
-    };
+    // e^{jαk} for the candidate's subcarriers, by recurrence from its lowest one.
+    let k_lo = res
+        .dmrs
+        .iter()
+        .map(|d| d.0)
+        .chain(res.data.iter().map(|d| d.0))
+        .min()
+        .unwrap_or(0);
+    let k_hi = res
+        .dmrs
+        .iter()
+        .map(|d| d.0)
+        .chain(res.data.iter().map(|d| d.0))
+        .max()
+        .unwrap_or(0);
+    let step = C64::from_polar(1.0, alpha);
+    let mut cur = C64::from_polar(1.0, alpha * k_lo as f64);
+    let table: Vec<C32> = (k_lo..=k_hi)
+        .map(|_| {
+            let v = C32::new(cur.re as f32, cur.im as f32);
+            cur *= step;
+            v
+        })
+        .collect();
+    let rot = |k: usize| table[k - k_lo];
     let mut h = vec![C32::default(); res.groups];
     let mut n = vec![0usize; res.groups];
     for (&(k, _, grp, _), &zi) in res.dmrs.iter().zip(&z) {
@@ -385,7 +457,7 @@ pub fn pdcch_soft(
     // Max-log QPSK: LLR(b0) = 2√2·Re(h*·y)/σ², LLR(b1) = 2√2·Im(h*·y)/σ².
     let s = (2.0 * std::f64::consts::SQRT_2 / noise_var) as f32;
     let e = cand.e();
-    let c = gold_bits(scrambling_c_init(ids), 0, e);
+    let c = scrambling_bits(scrambling_c_init(ids), e);
     let mut llrs = Vec::with_capacity(e);
     for &(k, l, grp) in &res.data {
         let v = (h[grp] * rot(k)).conj() * g[[k, l]] * s;
