@@ -60,3 +60,23 @@ pub fn open(a: &InputArgs) -> Result<Recording> {
     }
     Ok(Recording::open_sigmf(&a.input)?)
 }
+
+/// The recording's path for messages (the metadata file when there is one), and an error
+/// when the configuration's `carrier.sample_rate` is set and differs from the recording's.
+pub fn check_config_rate(rec: &Recording, config_rate: Option<f64>) -> Result<PathBuf> {
+    let path = rec
+        .meta_path
+        .as_deref()
+        .unwrap_or(&rec.data_path)
+        .to_owned();
+    if let Some(r) = config_rate {
+        if (r - rec.meta.sample_rate).abs() > 1e-6 * r {
+            bail!(
+                "{}: sample rate {} Hz, the configuration's carrier.sample_rate is {r} Hz",
+                path.display(),
+                rec.meta.sample_rate
+            );
+        }
+    }
+    Ok(path)
+}

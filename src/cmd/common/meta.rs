@@ -136,3 +136,19 @@ pub fn testwave_from_meta(m: &Map<String, Value>) -> Result<Option<TestWave>, St
     t.validate().map_err(|e| format!("nrkit: fields: {e}"))?;
     Ok(Some(t))
 }
+
+/// The global fields every configured waveform carries: generator, first slot, SCS, RBs
+/// and the configuration file under `config_key` (e.g. `nrkit:pdsch_config`).
+pub fn carrier_extra(
+    meta: &mut nrkit::iq::Meta,
+    carrier: &nrkit::phy::pdsch::Carrier,
+    config_key: &str,
+    config: &std::path::Path,
+) {
+    let g = &mut meta.global_extra;
+    g.insert("core:generator".into(), generator());
+    g.insert("nrkit:n_slot".into(), json!(carrier.n_slot));
+    g.insert("nrkit:scs_khz".into(), json!(carrier.numerology.scs_khz()));
+    g.insert("nrkit:n_rb".into(), json!(carrier.n_size_grid));
+    g.insert(config_key.into(), json!(config.display().to_string()));
+}

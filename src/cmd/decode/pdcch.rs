@@ -14,7 +14,7 @@ use nrkit::phy::Ofdm;
 use serde_json::{json, Map, Value};
 
 use crate::cmd::common::config::read_pdcch;
-use crate::cmd::common::input::{open, InputArgs};
+use crate::cmd::common::input::{check_config_rate, open, InputArgs};
 use crate::cmd::common::output::print_json;
 use crate::cmd::common::Ctx;
 
@@ -52,23 +52,10 @@ fn parse_rnti(s: &str) -> std::result::Result<u16, String> {
 pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let setup = read_pdcch(&a.config)?;
     let rec = open(&a.input)?;
-    let path = rec
-        .meta_path
-        .as_deref()
-        .unwrap_or(&rec.data_path)
-        .to_owned();
+    let path = check_config_rate(&rec, setup.sample_rate)?;
     let ofdm_cfg = setup
         .ofdm_config(Some(rec.meta.sample_rate))
         .with_context(|| path.display().to_string())?;
-    if let Some(r) = setup.sample_rate {
-        if (r - rec.meta.sample_rate).abs() > 1e-6 * r {
-            bail!(
-                "{}: sample rate {} Hz, the configuration's carrier.sample_rate is {r} Hz",
-                path.display(),
-                rec.meta.sample_rate
-            );
-        }
-    }
     if a.list == 0 || a.list > 32 {
         bail!("--list must be 1..=32, got {}", a.list);
     }

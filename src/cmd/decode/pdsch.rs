@@ -13,7 +13,7 @@ use nrkit::phy::Ofdm;
 use serde_json::json;
 
 use crate::cmd::common::config::load_pdsch;
-use crate::cmd::common::input::{open, InputArgs};
+use crate::cmd::common::input::{check_config_rate, open, InputArgs};
 use crate::cmd::common::output::print_json;
 use crate::cmd::common::Ctx;
 
@@ -50,23 +50,10 @@ fn parse_slots(s: &str) -> Result<(usize, usize)> {
 pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
     let setup = load_pdsch(&a.config, "decode pdsch")?;
     let rec = open(&a.input)?;
-    let path = rec
-        .meta_path
-        .as_deref()
-        .unwrap_or(&rec.data_path)
-        .to_owned();
+    let path = check_config_rate(&rec, setup.sample_rate)?;
     let ofdm_cfg = setup
         .ofdm_config(Some(rec.meta.sample_rate))
         .with_context(|| path.display().to_string())?;
-    if let Some(r) = setup.sample_rate {
-        if (r - rec.meta.sample_rate).abs() > 1e-6 * r {
-            bail!(
-                "{}: sample rate {} Hz, the configuration's carrier.sample_rate is {r} Hz",
-                path.display(),
-                rec.meta.sample_rate
-            );
-        }
-    }
     let mut engine = FftEngine::new(ctx.isa)?;
     let mut ofdm = Ofdm::new(ofdm_cfg, &mut engine).context("OFDM parameters")?;
     let c = setup.carrier;

@@ -15,7 +15,7 @@ use nrkit::phy::Ofdm;
 use serde_json::json;
 
 use crate::cmd::common::config::read_pdcch;
-use crate::cmd::common::meta::{generator, OutDatatype};
+use crate::cmd::common::meta::{carrier_extra, OutDatatype};
 use crate::cmd::common::output::{create_parent, OutputArgs};
 use crate::cmd::common::Ctx;
 
@@ -146,18 +146,7 @@ pub fn run(a: Args, ctx: &Ctx) -> Result<()> {
         a.slots,
         c.n_slot
     ));
-    meta.global_extra
-        .insert("core:generator".into(), generator());
-    meta.global_extra
-        .insert("nrkit:n_slot".into(), json!(c.n_slot));
-    meta.global_extra
-        .insert("nrkit:scs_khz".into(), json!(c.numerology.scs_khz()));
-    meta.global_extra
-        .insert("nrkit:n_rb".into(), json!(c.n_size_grid));
-    meta.global_extra.insert(
-        "nrkit:pdcch_config".into(),
-        json!(a.config.display().to_string()),
-    );
+    carrier_extra(&mut meta, &c, "nrkit:pdcch_config", &a.config);
     create_parent(&a.out.output)?;
     let mut w = Writer::create(&a.out.output, meta)?;
     w.set_kernels(nrkit::dsp::VectorKernels::new(ctx.isa)?);

@@ -445,12 +445,18 @@ pub(crate) fn parse_carrier(
     Ok((carrier, sample_rate, center_frequency))
 }
 
-/// Parses and validates a PDSCH configuration file's text.
-pub fn parse_pdsch(text: &str) -> Result<PdschSetup, ConfigError> {
+/// The TOML root table of `text`, its keys checked against `top`.
+pub(crate) fn parse_root(text: &str, top: &[&str]) -> Result<Table, ConfigError> {
     let root: Table = text
         .parse::<Table>()
         .map_err(|e| ConfigError::Syntax(e.to_string().trim().replace('\n', " ")))?;
-    check_keys(&root, "", TOP)?;
+    check_keys(&root, "", top)?;
+    Ok(root)
+}
+
+/// Parses and validates a PDSCH configuration file's text.
+pub fn parse_pdsch(text: &str) -> Result<PdschSetup, ConfigError> {
+    let root = parse_root(text, TOP)?;
     let top = View {
         t: &root,
         prefix: String::new(),

@@ -43,7 +43,7 @@ use nrkit_phy::pdcch::{
 use nrkit_phy::pdsch::Carrier;
 use toml::Table;
 
-use super::{check_keys, invalid, ofdm_config_for, parse_carrier, ConfigError, View};
+use super::{invalid, ofdm_config_for, parse_carrier, parse_root, ConfigError, View};
 
 const TOP: &[&str] = &["carrier", "pdcch"];
 const PDCCH: &[&str] = &[
@@ -163,10 +163,7 @@ fn or_empty<'a>(v: Option<View<'a>>, empty: &'a Table, name: &str) -> View<'a> {
 
 /// Parses and validates a PDCCH configuration file's text.
 pub fn parse_pdcch(text: &str) -> Result<PdcchSetup, ConfigError> {
-    let root: Table = text
-        .parse::<Table>()
-        .map_err(|e| ConfigError::Syntax(e.to_string().trim().replace('\n', " ")))?;
-    check_keys(&root, "", TOP)?;
+    let root = parse_root(text, TOP)?;
     let top = View {
         t: &root,
         prefix: String::new(),
